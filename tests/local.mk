@@ -1,0 +1,1 @@
+# Test suites beyond the per-module unit tests.
