@@ -20,11 +20,44 @@ TG_HANDLER(client_logout);
 TG_HANDLER(admin_users_list);
 
 /* relay (v1.c) -- relay handlers below this line */
+TG_HANDLER(v1_chat);
+TG_HANDLER(v1_completions);
+TG_HANDLER(v1_embeddings);
+TG_HANDLER(v1_responses);
+TG_HANDLER(v1_responses_compact);
+TG_HANDLER(v1_messages);
+TG_HANDLER(v1_count_tokens);
+TG_HANDLER(v1_models);
+TG_HANDLER(v1_event_logging);
 
 /* portal -- client handlers below this line */
 
 /* external partner API -- handlers below this line */
+/* users (external.c), money (external_money.c), keys (external_tokens.c) */
+TG_HANDLER(ext_sync);
+TG_HANDLER(ext_info);
+TG_HANDLER(ext_topup);
+TG_HANDLER(ext_stats);
+TG_HANDLER(ext_token);
+TG_HANDLER(ext_tokens);
+TG_HANDLER(ext_token_revoke);
 
 /* admin -- handlers below this line */
+/* channels and prices (admin_relay.c) */
+TG_HANDLER(admin_channels_list);
+TG_HANDLER(admin_channel_create);
+TG_HANDLER(admin_channel_get);
+TG_HANDLER(admin_channel_update);
+TG_HANDLER(admin_channel_delete);
+TG_HANDLER(admin_channel_test);
+TG_HANDLER(admin_prices_list);
+TG_HANDLER(admin_price_set);
+TG_HANDLER(admin_price_delete);
+/* keys, quota and logs (admin_money.c) */
+TG_HANDLER(admin_keys_list);
+TG_HANDLER(admin_key_create);
+TG_HANDLER(admin_key_revoke);
+TG_HANDLER(admin_user_quota);
+TG_HANDLER(admin_logs);
 
 #endif

@@ -56,15 +56,3 @@ int authn_session(struct tg_request *req, int need_admin, struct tg_err *err)
     req->who.is_admin = strcmp(u.role, "admin") == 0;
     return 0;
 }
-
-int authn_key(struct tg_request *req, struct tg_err *err)
-{
-    (void)req;
-    return err_set(err, TG_EAUTH, "invalid API key");
-}
-
-int authn_partner(struct tg_request *req, struct tg_err *err)
-{
-    (void)req;
-    return err_set(err, TG_EAUTH, "invalid signature");
-}

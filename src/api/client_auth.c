@@ -1,4 +1,5 @@
-/* client_auth: portal login, refresh-token rotation and logout. */
+/* client_auth: portal login (throttled per account and address, every attempt
+ * recorded), refresh-token rotation and logout. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -8,8 +9,11 @@
 #include "auth/jwt.h"
 #include "auth/password.h"
 #include "config/config.h"
+#include "limits/throttle.h"
+#include "store/portal.h"
 #include "store/store.h"
 #include "store/users.h"
+#include "util/log.h"
 #include "util/str.h"
 
 /* Mint a refresh token (returned in out, 44 chars) and its session row, then an access
@@ -77,6 +81,40 @@ static int send_tokens(struct tg_request *req, json_t *out, struct tg_err *err)
     return rc;
 }
 
+/* After the password check: count the outcome against the throttle and record the
+ * attempt (best effort: a failed record must not turn a good login into an error). */
+static void login_record(struct tg_request *req, struct store_conn *c, const char *login,
+                         int64_t user_id, int ok)
+{
+    struct tg_err ignore = {0};
+
+    if (ok)
+        throttle_login_ok(c, login, &ignore);
+    else
+        throttle_login_failed(c, login, req->client_ip, &ignore);
+    store_login_event(c, user_id, login, ok, req->client_ip,
+                      request_header(req, "user-agent"), &ignore);
+    if (ignore.code != TG_OK)
+        log_warn("auth", "event=login_record_failed code=%s", err_name(ignore.code));
+}
+
+/* Throttle check and user lookup on one short-lived connection. Returns 1 found, 0 not,
+ * -1 (err set: 429 when throttled). */
+static int login_lookup(struct tg_request *req, const char *login, struct user_row *u,
+                        struct tg_err *err)
+{
+    struct store_conn *c = store_get(req->app->pool, err);
+    int found = -1;
+
+    if (!c)
+        return -1;
+    /* Throttling runs before any hashing: a blocked guesser costs one query. */
+    if (throttle_login_check(c, login, req->client_ip, err) == 0)
+        found = store_user_by_login(c, login, u, err);
+    store_put(req->app->pool, c);
+    return found;
+}
+
 TG_HANDLER(client_login)
 {
     json_t *body = request_json(req, err), *out = NULL;
@@ -98,23 +136,27 @@ TG_HANDLER(client_login)
         err_set_field(err, TG_EINVAL, "login", "login or password has a bad length");
         goto out;
     }
-    c = store_get(req->app->pool, err);
-    if (!c)
-        goto out;
-    found = store_user_by_login(c, login, &u, err);
-    store_put(req->app->pool, c); /* never hold a connection while hashing */
-    c = NULL;
+    found = login_lookup(req, login, &u, err);
     if (found < 0)
         goto out;
     /* Unknown users are checked against a dummy hash: same time as a wrong password. */
     ok = password_verify(found && u.password_hash[0] ? u.password_hash : NULL, pw);
-    if (ok != 1 || strcmp(u.status, "active") != 0) {
-        err_set(err, ok < 0 ? TG_EINTERNAL : TG_EAUTH, "invalid login or password");
+    if (ok < 0) {
+        err_set(err, TG_EINTERNAL, "cannot check the password");
         goto out;
     }
     c = store_get(req->app->pool, err);
     if (!c)
         goto out;
+    login_record(req, c, login, found ? u.id : 0, ok == 1 && found);
+    if (ok != 1 || !found) {
+        err_set(err, TG_EAUTH, "invalid login or password");
+        goto out;
+    }
+    if (strcmp(u.status, "active") != 0) {
+        err_set(err, TG_EDENIED, "this account is %s", u.status);
+        goto out;
+    }
     out = issue_tokens(req, c, &u, NULL, remember, err);
     if (out)
         store_user_touch_login(c, u.id, err);

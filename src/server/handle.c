@@ -115,6 +115,10 @@ void server_handle(struct tg_app *app, void *fcgx_request)
             req.params[i] = strdup(m.params[i]);
         if (m.route->dialect != DIALECT_OPENAI)
             req.dialect = m.route->dialect;
+        else if (!strcmp(m.route->name, "models") &&
+                 (request_header(&req, "anthropic-version") ||
+                  request_header(&req, "x-api-key")))
+            req.dialect = DIALECT_ANTHROPIC;
         if (read_body(&req, &err) == 0)
             rc = router_dispatch(&req, &err);
     }

@@ -11,5 +11,5 @@ tollgate_fcgi_LDADD = libtollgate.la $(TG_LIBS)
 check_PROGRAMS += tests/unit/test_server
 TESTS += tests/unit/test_server
 tests_unit_test_server_SOURCES = tests/unit/test_server.c tests/unit/cu_main.h
-tests_unit_test_server_CFLAGS = $(TG_TEST_CFLAGS)
-tests_unit_test_server_LDADD = $(TG_TEST_LDADD)
+tests_unit_test_server_CFLAGS = $(TG_TESTFLAGS)
+tests_unit_test_server_LDADD = $(TG_TESTLIBS)

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "relay/relay.h"
 #include "server/request.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -138,6 +139,7 @@ void worker_main(const struct tg_config *cfg, int listen_fd, int index, int64_t 
         }
     }
     pthread_attr_destroy(&attr);
+    relay_worker_start(&app);
     log_info("worker", "event=ready index=%d threads=%d", index, cfg->threads);
 
     sigdelset(&set, SIGUSR2);
@@ -152,6 +154,7 @@ void worker_main(const struct tg_config *cfg, int listen_fd, int index, int64_t 
     for (int i = 0; i < cfg->threads; i++)
         if (slots[i].state == T_DONE)
             pthread_join(slots[i].tid, NULL);
+    relay_worker_stop(); /* writes every queued usage row */
     log_info("worker", "event=exit index=%d", index);
     _exit(0);
 }

@@ -26,6 +26,8 @@ struct store_conn {
     int broken;     /* saw a lost connection: close before reuse */
     int in_tx;
     int in_use;
+    int need_ping;  /* idle a while, or a sibling lost its connection: check first */
+    int64_t last_used;
     int64_t last_id;
     struct stmt_slot stmts[STMT_CACHE];
 };
@@ -48,6 +50,14 @@ struct store_res {
     my_bool *nulls;
     size_t *caps;
 };
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static int failpoint_db; /* fail the Nth statement (test builds); 0 = off */
 static int failpoint_count;
@@ -176,6 +186,12 @@ struct store_conn *store_get(struct store_pool *p, struct tg_err *err)
     }
     c->in_use = 1;
     pthread_mutex_unlock(&p->mu);
+    /* A connection idle for a while (or whose sibling found the server gone) may be dead:
+     * one ping here turns a failed request into a quiet reconnect. */
+    if (c->my && !c->broken && (c->need_ping || mono_us() - c->last_used > 1000000) &&
+        mysql_ping(c->my) != 0)
+        c->broken = 1;
+    c->need_ping = 0;
     if (c->broken)
         conn_close(c);
     if (!c->my) {
@@ -197,8 +213,14 @@ void store_put(struct store_pool *p, struct store_conn *c)
         return;
     if (c->in_tx && c->my && !c->broken)
         store_rollback(c);
+    pthread_mutex_lock(&p->mu);
+    if (c->broken)
+        for (int i = 0; i < p->size; i++)
+            p->conns[i].need_ping = 1;
+    pthread_mutex_unlock(&p->mu);
     if (c->broken)
         conn_close(c);
+    c->last_used = mono_us();
     pthread_mutex_lock(&p->mu);
     c->in_use = 0;
     pthread_cond_signal(&p->cv);

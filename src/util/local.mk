@@ -6,5 +6,5 @@ libtollgate_la_LIBADD += libtg_util.la
 check_PROGRAMS += tests/unit/test_util
 TESTS += tests/unit/test_util
 tests_unit_test_util_SOURCES = tests/unit/test_util.c tests/unit/cu_main.h
-tests_unit_test_util_CFLAGS = $(TG_TEST_CFLAGS)
+tests_unit_test_util_CFLAGS = $(TG_TESTFLAGS)
 tests_unit_test_util_LDADD = libtg_util.la $(CUNIT_LIBS)

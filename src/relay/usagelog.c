@@ -1,0 +1,121 @@
+/* usagelog: the batched usage-row writer and the stale-reservation reaper. */
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "config/config.h"
+#include "relay/usagelog.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/str.h"
+
+#define QUEUE_MAX  4096
+#define BATCH      64
+#define FLUSH_MS   200
+#define REAP_EVERY 30 /* seconds */
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static struct usage_log queue[QUEUE_MAX];
+static int qhead, qlen, running, stopping;
+static pthread_t writer;
+static struct tg_app *the_app;
+
+static void write_rows(struct tg_app *app, const struct usage_log *rows, int n)
+{
+    struct tg_err err = {0};
+    struct store_conn *c = store_get(app->pool, &err);
+
+    if (!c || store_usage_insert(c, rows, n, &err) != 0)
+        log_error("usage", "event=usage_rows_lost count=%d reason=\"%s\"", n, err.msg);
+    store_put(app->pool, c);
+}
+
+static void reap(struct tg_app *app)
+{
+    struct tg_err err = {0};
+    struct store_conn *c = store_get(app->pool, &err);
+
+    if (c)
+        store_reap_reservations(c, app->cfg->total_timeout + 120, &err);
+    store_put(app->pool, c);
+}
+
+static void *writer_main(void *arg)
+{
+    struct tg_app *app = arg;
+    struct usage_log batch[BATCH];
+    int64_t last_reap = str_mono_us();
+
+    for (;;) {
+        struct timespec until;
+        int n = 0;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += FLUSH_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&mu);
+        while (qlen < BATCH && !stopping) {
+            if (pthread_cond_timedwait(&cv, &mu, &until) != 0)
+                break;
+        }
+        while (n < BATCH && qlen > 0) {
+            batch[n++] = queue[qhead];
+            qhead = (qhead + 1) % QUEUE_MAX;
+            qlen--;
+        }
+        int done = stopping && qlen == 0;
+        pthread_mutex_unlock(&mu);
+        if (n)
+            write_rows(app, batch, n);
+        if (done && n == 0)
+            break;
+        if (app->worker_index == 0 && str_mono_us() - last_reap > REAP_EVERY * 1000000LL) {
+            reap(app);
+            last_reap = str_mono_us();
+        }
+    }
+    return NULL;
+}
+
+void usagelog_start(struct tg_app *app)
+{
+    pthread_mutex_lock(&mu);
+    the_app = app;
+    if (!running && pthread_create(&writer, NULL, writer_main, app) == 0)
+        running = 1;
+    pthread_mutex_unlock(&mu);
+}
+
+void usagelog_push(struct tg_app *app, const struct usage_log *row)
+{
+    pthread_mutex_lock(&mu);
+    if (running && !stopping && qlen < QUEUE_MAX) {
+        queue[(qhead + qlen) % QUEUE_MAX] = *row;
+        qlen++;
+        if (qlen >= BATCH)
+            pthread_cond_signal(&cv);
+        pthread_mutex_unlock(&mu);
+        return;
+    }
+    pthread_mutex_unlock(&mu);
+    write_rows(app, row, 1); /* no writer (tools) or a full queue: write it now */
+}
+
+void usagelog_stop(void)
+{
+    pthread_mutex_lock(&mu);
+    if (!running) {
+        pthread_mutex_unlock(&mu);
+        return;
+    }
+    stopping = 1;
+    pthread_cond_signal(&cv);
+    pthread_mutex_unlock(&mu);
+    pthread_join(writer, NULL);
+    running = 0;
+    (void)the_app;
+}

@@ -1,0 +1,16 @@
+/* usagelog: usage rows queued in memory and written in batches by one thread per worker,
+ * so logging adds no database round trip to a call. A clean stop writes every row. */
+#ifndef TG_USAGELOG_H
+#define TG_USAGELOG_H
+
+#include "server/request.h"
+#include "store/billing.h"
+
+/* Start the writer (and, on worker 0, the reservation reaper). */
+void usagelog_start(struct tg_app *app);
+/* Queue one row (copied). When the queue is full the row is written synchronously. */
+void usagelog_push(struct tg_app *app, const struct usage_log *row);
+/* Write everything queued and stop the thread. */
+void usagelog_stop(void);
+
+#endif

@@ -1,0 +1,49 @@
+/* billing: reservations, settlements and usage logs: every change of a balance goes
+ * through a guarded statement and a ledger row keyed by request id. */
+#ifndef TG_STORE_BILLING_H
+#define TG_STORE_BILLING_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* Reserve amount (> 0) from the user and from the key's cap (if it has one) and record a
+ * 'reserved' ledger row for request_id, in one transaction. Returns 1 reserved, 0 the
+ * user's balance is short, 2 the key's cap is short (nothing changed in both cases),
+ * -1 error. */
+int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
+                  const char *request_id, int64_t amount, const char *worker,
+                  struct tg_err *err);
+
+struct usage_log {
+    char request_id[40];
+    int64_t user_id, key_id, channel_id;
+    char service[16];
+    char model[129];
+    char endpoint[64];
+    int64_t input, output, cache_read, cache_write;
+    int64_t quota;
+    int duration_ms, ttfb_ms;
+    int is_stream, status, estimated;
+    char error_class[32];
+    char client_ip[46];
+};
+
+/* Settle request_id's reservation to charge (0 <= charge; a charge above the reservation
+ * is capped at it and flagged in the log): returns the difference to the user and the
+ * key, counts the request, marks the ledger row settled (or 'released' when charge is 0
+ * and released is 1). Idempotent: a second call for the same request changes nothing and
+ * returns 0. Returns 1 settled, 0 already settled / no reservation, -1 error. */
+int store_settle(struct store_conn *c, const char *request_id, int64_t charge, int released,
+                 struct tg_err *err);
+
+/* Insert usage rows (a batch, one statement per row inside one transaction). Returns 0 or
+ * -1. Duplicate request ids are ignored. */
+int store_usage_insert(struct store_conn *c, const struct usage_log *rows, int n,
+                       struct tg_err *err);
+
+/* Release reservations left 'reserved' for more than max_age_s (a worker died mid-call):
+ * returns them in full. Returns how many were released or -1. */
+int store_reap_reservations(struct store_conn *c, int max_age_s, struct tg_err *err);
+
+#endif
