@@ -31,6 +31,27 @@ TG_HANDLER(v1_models);
 TG_HANDLER(v1_event_logging);
 
 /* portal -- client handlers below this line */
+/* registration and mail tokens (client_register.c) */
+TG_HANDLER(client_challenge);
+TG_HANDLER(client_register);
+TG_HANDLER(client_verify_email);
+TG_HANDLER(client_resend_verification);
+TG_HANDLER(client_forgot_password);
+TG_HANDLER(client_reset_password);
+/* profile, account, usage, billing (client_users.c) */
+TG_HANDLER(client_profile_get);
+TG_HANDLER(client_profile_put);
+TG_HANDLER(client_account_delete);
+TG_HANDLER(client_usage);
+TG_HANDLER(client_billing);
+/* the user's API keys (client_keys.c) */
+TG_HANDLER(client_keys_list);
+TG_HANDLER(client_keys_create);
+TG_HANDLER(client_keys_get);
+TG_HANDLER(client_keys_update);
+TG_HANDLER(client_keys_delete);
+TG_HANDLER(client_keys_regenerate);
+TG_HANDLER(client_keys_usage);
 
 /* external partner API -- handlers below this line */
 /* users (external.c), money (external_money.c), keys (external_tokens.c) */
@@ -59,5 +80,10 @@ TG_HANDLER(admin_key_create);
 TG_HANDLER(admin_key_revoke);
 TG_HANDLER(admin_user_quota);
 TG_HANDLER(admin_logs);
+/* portal accounts (admin_portal.c) */
+TG_HANDLER(admin_user_get);
+TG_HANDLER(admin_user_suspend);
+TG_HANDLER(admin_user_unsuspend);
+TG_HANDLER(admin_user_plan);
 
 #endif

@@ -133,7 +133,7 @@ TG_HANDLER(client_keys_create)
     json_t *body = request_json(req, err);
     struct key_new k = {0};
     char bufs[3][2048], secret[APIKEY_LEN + 1] = "";
-    const struct plan *p;
+    const struct plan *p = NULL;
     struct store_conn *c = NULL;
     struct key_row row;
     int64_t id = -1;
@@ -201,22 +201,33 @@ static int build_update(json_t *body, const struct plan *p, struct key_update *u
         return err_set_field(err, TG_EINVAL, "status", "status must be \"active\" or "
                              "\"suspended\" (DELETE revokes a key)");
 #define PRESENT(f) (json_object_get(body, (f)) != NULL)
-    u->set_name = PRESENT("name"), u->name = k.name ? k.name : "";
+    u->set_name = PRESENT("name");
     u->set_description = PRESENT("description");
-    u->description = k.description ? k.description : "";
-    u->set_services = PRESENT("services"), u->services = k.services;
-    u->set_models = PRESENT("models"), u->models = k.models;
-    u->set_ip_allow = PRESENT("ip_allow"), u->ip_allow = k.ip_allow;
-    u->set_quota_limit = PRESENT("quota_limit"), u->quota_limit = k.quota_limit;
-    u->set_rpm = PRESENT("rpm"), u->set_rpd = PRESENT("rpd"), u->set_tpm = PRESENT("tpm");
+    u->set_services = PRESENT("services");
+    u->set_models = PRESENT("models");
+    u->set_ip_allow = PRESENT("ip_allow");
+    u->set_quota_limit = PRESENT("quota_limit");
+    u->set_rpm = PRESENT("rpm");
+    u->set_rpd = PRESENT("rpd");
+    u->set_tpm = PRESENT("tpm");
     u->set_conc = PRESENT("max_concurrency");
-    u->set_expires = PRESENT("expires_in_days"), u->expires_days = k.expires_days;
+    u->set_expires = PRESENT("expires_in_days");
 #undef PRESENT
+    u->name = k.name ? k.name : "";
+    u->description = k.description ? k.description : "";
+    u->services = k.services;
+    u->models = k.models;
+    u->ip_allow = k.ip_allow;
+    u->quota_limit = k.quota_limit;
+    u->expires_days = k.expires_days;
     u->status = st ? json_string_value(st) : NULL;
     if (u->set_services && (!u->services || !u->services[0]))
         return err_set_field(err, TG_EINVAL, "services", "services must name at least one "
                              "of claude, codex, openai");
-    u->rpm = k.rpm, u->rpd = k.rpd, u->tpm = k.tpm, u->conc = k.max_concurrency;
+    u->rpm = k.rpm;
+    u->rpd = k.rpd;
+    u->tpm = k.tpm;
+    u->conc = k.max_concurrency;
     if ((u->set_rpm && plan_cap(&u->rpm, p->rpm, "rpm", err)) ||
         (u->set_rpd && plan_cap(&u->rpd, p->rpd, "rpd", err)) ||
         (u->set_tpm && plan_cap(&u->tpm, p->tpm, "tpm", err)) ||
@@ -230,7 +241,7 @@ TG_HANDLER(client_keys_update)
     json_t *body = request_json(req, err);
     struct key_update u = {0};
     char bufs[3][2048];
-    const struct plan *p;
+    const struct plan *p = NULL;
     struct store_conn *c = NULL;
     struct key_row k;
     int rc = -1;

@@ -295,11 +295,12 @@ TG_HANDLER(client_resend_verification)
         rc = err_set_field(err, TG_EINVAL, "email", "the account has no e-mail address");
     else if (rc == 1 && !u.email_verified) {
         sent = mail_new_token(req, c, &u, "verify", VERIFY_TTL_S, err);
-        if (sent == 0)
+        if (sent == 0) {
             err->retry_after = 3600;
             rc = err_set(err, TG_ELIMIT, "too many mails to this address; try later");
-        else if (sent < 0)
+        } else if (sent < 0) {
             rc = -1;
+        }
     }
     store_put(req->app->pool, c);
     if (rc < 0)

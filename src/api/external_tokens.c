@@ -82,6 +82,8 @@ static int replay(struct store_conn *c, int64_t user_id, const char *idem, const
     return *out ? 1 : err_set(err, TG_EINTERNAL, "out of memory");
 }
 
+/* Create the key. Returns 0 created (*out holds the secret), 1 a concurrent call with the
+ * same idempotency key made it first (*out is its replay), -1 error. */
 static int mint(struct store_conn *c, struct key_new *k, const char *ext_id, json_t **out,
                 struct tg_err *err)
 {
@@ -137,8 +139,10 @@ TG_HANDLER(ext_token)
               ? replay(c, u.id, idem, ext_id, &out, err)
               : err_set(err, TG_EDENIED, "the user is suspended");
     store_ext_user_clear(&u);
-    if (got == 0)
-        got = mint(c, &k, ext_id, &out, err) == 0 ? 2 : -1;
+    if (got == 0) { /* mint: 0 new (answer 201), 1 a concurrent twin's key (200) */
+        got = mint(c, &k, ext_id, &out, err);
+        got = got == 0 ? 2 : got;
+    }
     if (got > 0)
         rc = ext_send(req, got == 2 ? 201 : 200, out);
 out:

@@ -9,5 +9,5 @@ libtollgate_la_LIBADD += libtg_limits.la
 check_PROGRAMS += tests/unit/test_limits
 TESTS += tests/unit/test_limits
 tests_unit_test_limits_SOURCES = tests/unit/test_limits.c tests/unit/cu_main.h
-tests_unit_test_limits_CFLAGS = $(TG_TEST_CFLAGS)
+tests_unit_test_limits_CFLAGS = $(TG_TESTFLAGS)
 tests_unit_test_limits_LDADD = libtg_limits.la libtg_store.la libtg_util.la $(TG_LIBS) $(CUNIT_LIBS)

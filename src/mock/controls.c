@@ -215,6 +215,11 @@ int controls_parse(struct mock_controls *ctl, const struct http_req *req, char *
     return parse_directive(ctl, req->body, req->body_len, msg, msglen);
 }
 
+int controls_force_fault(struct mock_controls *ctl, const char *mode)
+{
+    return set_fault(ctl, mode, strlen(mode));
+}
+
 void controls_usage(const struct mock_controls *ctl, size_t body_len,
                     struct mock_usage *u)
 {

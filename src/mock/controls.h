@@ -41,6 +41,9 @@ struct mock_usage {
  * fault or a value out of range). */
 int controls_parse(struct mock_controls *ctl, const struct http_req *req, char *msg,
                    size_t msglen);
+/* Apply a fault MODE as the directive's "fault=MODE" would, over whatever the request
+ * asked for. Returns 0, or -1 if MODE is not a fault the mock knows. */
+int controls_force_fault(struct mock_controls *ctl, const char *mode);
 /* The usage a call reports: input is the control or 10 + body_len / 100, output the chunk
  * count, caches from the controls; the usage faults then override. */
 void controls_usage(const struct mock_controls *ctl, size_t body_len,

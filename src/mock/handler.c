@@ -215,7 +215,8 @@ static enum stats_outcome call_answer(struct mock_call *c)
     return send_body(c, dialect_body(c));
 }
 
-static int auth_ok(const struct http_req *req, const char *key)
+/* 1 if the request carries key as a Bearer token or in x-api-key. */
+static int has_key(const struct http_req *req, const char *key)
 {
     const char *a = http_req_header(req, "authorization");
     const char *x = http_req_header(req, "x-api-key");
@@ -225,8 +226,21 @@ static int auth_ok(const struct http_req *req, const char *key)
     return a && strncasecmp(a, "Bearer ", 7) == 0 && strcmp(a + 7, key) == 0;
 }
 
+/* The fault mode of the fault key the request carries, or NULL. */
+static const char *fault_key_mode(const struct http_req *req,
+                                  const struct handler_auth *auth)
+{
+    int i;
+
+    for (i = 0; i < auth->nfaults; i++)
+        if (has_key(req, auth->faults[i].key))
+            return auth->faults[i].mode;
+    return NULL;
+}
+
 /* Parse the body and the controls. Returns 0, or -1 with msg set (a 400). */
-static int call_setup(struct mock_call *c, long long seq, char *msg, size_t msglen)
+static int call_setup(struct mock_call *c, long long seq, const char *fault, char *msg,
+                      size_t msglen)
 {
     json_error_t jerr;
     json_t *v; /* borrowed from c->body */
@@ -241,6 +255,10 @@ static int call_setup(struct mock_call *c, long long seq, char *msg, size_t msgl
     }
     if (controls_parse(&c->ctl, c->req, msg, msglen) != 0)
         return -1;
+    if (fault && controls_force_fault(&c->ctl, fault) != 0) {
+        snprintf(msg, msglen, "bad fault key mode: %.100s", fault);
+        return -1;
+    }
     v = json_object_get(c->body, "model");
     c->model = json_is_string(v) ? json_string_value(v) : "mock-model";
     c->stream = json_is_true(json_object_get(c->body, "stream"));
@@ -254,10 +272,11 @@ static int call_setup(struct mock_call *c, long long seq, char *msg, size_t msgl
 }
 
 /* A /v1 request: counted, recorded, checked, answered. */
-static void serve_v1(struct http_conn *conn, const struct http_req *req, const char *key,
-                     int *keep_alive, int *reset)
+static void serve_v1(struct http_conn *conn, const struct http_req *req,
+                     const struct handler_auth *auth, int *keep_alive, int *reset)
 {
     const struct route *r = route_find(req->path);
+    const char *fault = fault_key_mode(req, auth);
     struct mock_call c;
     enum stats_outcome out;
     char msg[300];
@@ -278,9 +297,9 @@ static void serve_v1(struct http_conn *conn, const struct http_req *req, const c
         out = send_error(&c, 404, "unknown route");
     else if (strcmp(r->method, req->method) != 0)
         out = send_error(&c, 405, "method not allowed");
-    else if (key && !auth_ok(req, key))
+    else if (auth->key && !fault && !has_key(req, auth->key))
         out = send_error(&c, 401, "invalid api key");
-    else if (call_setup(&c, seq, msg, sizeof(msg)) != 0)
+    else if (call_setup(&c, seq, fault, msg, sizeof(msg)) != 0)
         out = send_error(&c, 400, msg);
     else
         out = call_answer(&c);
@@ -331,7 +350,7 @@ static void send_plain_error(struct http_conn *conn, int status, int keep_alive)
     json_decref(o);
 }
 
-void handler_serve(int fd, const char *key)
+void handler_serve(int fd, const struct handler_auth *auth)
 {
     struct http_conn conn;
     struct http_req req;
@@ -349,7 +368,7 @@ void handler_serve(int fd, const char *key)
         if (strncmp(req.path, "/_mock/", 7) == 0)
             serve_mock(&conn, &req, &keep);
         else if (strncmp(req.path, "/v1/", 4) == 0 || strcmp(req.path, "/v1") == 0)
-            serve_v1(&conn, &req, key, &keep, &reset);
+            serve_v1(&conn, &req, auth, &keep, &reset);
         else
             send_plain_error(&conn, 404, keep);
         http_req_clear(&req);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mock/controls.h"
 #include "mock/handler.h"
 #include "mock/stats.h"
 
@@ -23,13 +24,13 @@
 
 struct mock_opts {
     const char *listen; /* borrowed from argv */
-    const char *key;    /* borrowed from argv; NULL: no auth */
+    struct handler_auth auth;
     long max_conns;
 };
 
 struct conn_arg {
     int fd;
-    const char *key; /* borrowed from the options */
+    const struct handler_auth *auth; /* borrowed from the options */
 };
 
 /* Set by the SIGINT/SIGTERM handler, read by the accept loop: the one mutable static. */
@@ -45,6 +46,7 @@ static void usage(FILE *f)
 {
     fputs(
         "usage: tollgate-mock-llm --listen HOST:PORT [--key SECRET] [--max-conns N]\n"
+        "                         [--fault-key KEY=MODE]...\n"
         "\n"
         "A mock LLM upstream for tests: OpenAI Chat Completions, Completions, "
         "Embeddings,\n"
@@ -54,6 +56,9 @@ static void usage(FILE *f)
         "                      (port 0 picks a free port; the address is printed)\n"
         "  --key SECRET        require 'Authorization: Bearer SECRET' or 'x-api-key'\n"
         "  --max-conns N       refuse connections beyond N with 503 (default 4096)\n"
+        "  --fault-key KEY=MODE  accept KEY too, and answer every request carrying it\n"
+        "                      as if fault=MODE were given (repeatable), e.g.\n"
+        "                      --fault-key fk-500=status=500\n"
         "  --help              show this help\n"
         "\n"
         "Controls: X-Mock-Chunks, X-Mock-Delay-Ms, X-Mock-Fault, X-Mock-Input-Tokens,\n"
@@ -78,6 +83,28 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
+/* Add a "KEY=MODE" fault key. Returns 0 or -1. */
+static int add_fault_key(const char *v, struct handler_auth *a)
+{
+    const char *eq = strchr(v, '=');
+    struct handler_fault_key *fk = &a->faults[a->nfaults];
+    struct mock_controls probe;
+    size_t n = eq ? (size_t)(eq - v) : 0;
+
+    if (n == 0 || n >= sizeof(fk->key) || a->nfaults >= HANDLER_FAULT_KEYS_MAX)
+        return -1;
+    memset(&probe, 0, sizeof(probe));
+    if (controls_force_fault(&probe, eq + 1) != 0) {
+        fprintf(stderr, "tollgate-mock-llm: unknown fault mode '%s'\n", eq + 1);
+        return -1;
+    }
+    memcpy(fk->key, v, n);
+    fk->key[n] = '\0';
+    fk->mode = eq + 1;
+    a->nfaults++;
+    return 0;
+}
+
 /* Take the option at argv[*i] (and its value). Returns 0 or -1. */
 static int parse_one(int argc, char **argv, int *i, struct mock_opts *o)
 {
@@ -90,9 +117,12 @@ static int parse_one(int argc, char **argv, int *i, struct mock_opts *o)
     }
     v = opt_value(argc, argv, i, "--key");
     if (v) {
-        o->key = *v ? v : NULL;
+        o->auth.key = *v ? v : NULL;
         return 0;
     }
+    v = opt_value(argc, argv, i, "--fault-key");
+    if (v)
+        return add_fault_key(v, &o->auth);
     v = opt_value(argc, argv, i, "--max-conns");
     if (!v)
         return -1;
@@ -106,8 +136,7 @@ static int parse_args(int argc, char **argv, struct mock_opts *o)
 {
     int i;
 
-    o->listen = NULL;
-    o->key = NULL;
+    memset(o, 0, sizeof(*o));
     o->max_conns = DEFAULT_MAX_CONNS;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -210,7 +239,7 @@ static void *conn_thread(void *arg)
     struct conn_arg a = *(struct conn_arg *)arg;
 
     free(arg);
-    handler_serve(a.fd, a.key);
+    handler_serve(a.fd, a.auth);
     stats_conn_close();
     return NULL;
 }
@@ -245,7 +274,7 @@ static void start_conn(int fd, const struct mock_opts *o, const pthread_attr_t *
     arg = malloc(sizeof(*arg));
     if (arg) {
         arg->fd = fd;
-        arg->key = o->key;
+        arg->auth = &o->auth;
         if (pthread_create(&t, attr, conn_thread, arg) == 0)
             return;
         free(arg);

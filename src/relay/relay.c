@@ -247,6 +247,9 @@ static enum attempt_end attempt(struct call *cl, const struct pick *p, int *stat
     u.ctx = cl;
     cl->content_type = u.content_type;
     r = upstream_perform(&u);
+    /* u lives on this stack: keep what send_held needs after we return. */
+    str_copy(cl->held_type, sizeof(cl->held_type), u.content_type);
+    cl->content_type = NULL;
     relay_free_headers(hdrs);
     free(body);
     *status = (int)u.status;
@@ -342,9 +345,7 @@ static void send_held(struct call *cl)
         json_decref(j);
     }
     cl->out_chars = (int64_t)cl->held.len / 2;
-    if (response_send(cl->req, 200,
-                      cl->content_type && *cl->content_type ? cl->content_type
-                                                            : "application/json",
+    if (response_send(cl->req, 200, cl->held_type[0] ? cl->held_type : "application/json",
                       cl->held.ptr ? cl->held.ptr : "", cl->held.len) != 0)
         cl->client_gone = 1;
 }

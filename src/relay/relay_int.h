@@ -33,7 +33,8 @@ struct call {
 
     /* the current attempt */
     const struct pick *pick;          /* borrowed */
-    const char *content_type;         /* borrowed from the upstream call */
+    const char *content_type;         /* borrowed from the upstream call, during it */
+    char held_type[64];               /* its copy, for sending a held body afterwards */
     struct buf held;                  /* non-stream body or upstream error body */
     struct sse_parser sse;
     struct usage usage;

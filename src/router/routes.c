@@ -40,6 +40,24 @@ const struct route router_routes[] = {
     {"POST", "/api/event_logging/batch",              v1_event_logging,      AUTH_NONE,    PO, "event_logging"},
 
     /* portal -- routes below this line */
+    {"GET",    "/api/client/auth/challenge",           client_challenge,           AUTH_NONE,    PO, "challenge"},
+    {"POST",   "/api/client/auth/register",            client_register,            AUTH_NONE,    PO, "register"},
+    {"POST",   "/api/client/auth/verify-email",        client_verify_email,        AUTH_NONE,    PO, "verify_email"},
+    {"POST",   "/api/client/auth/resend-verification", client_resend_verification, AUTH_SESSION, PO, "resend_verification"},
+    {"POST",   "/api/client/auth/forgot-password",     client_forgot_password,     AUTH_NONE,    PO, "forgot_password"},
+    {"POST",   "/api/client/auth/reset-password",      client_reset_password,      AUTH_NONE,    PO, "reset_password"},
+    {"GET",    "/api/client/users/profile",            client_profile_get,         AUTH_SESSION, PO, "profile"},
+    {"PUT",    "/api/client/users/profile",            client_profile_put,         AUTH_SESSION, PO, "profile"},
+    {"DELETE", "/api/client/users/account",            client_account_delete,      AUTH_SESSION, PO, "account"},
+    {"GET",    "/api/client/users/usage",              client_usage,               AUTH_SESSION, PO, "usage"},
+    {"GET",    "/api/client/users/billing",            client_billing,             AUTH_SESSION, PO, "billing"},
+    {"GET",    "/api/client/keys",                     client_keys_list,           AUTH_SESSION, PO, "keys"},
+    {"POST",   "/api/client/keys",                     client_keys_create,         AUTH_SESSION, PO, "keys"},
+    {"GET",    "/api/client/keys/:id",                 client_keys_get,            AUTH_SESSION, PO, "key"},
+    {"PUT",    "/api/client/keys/:id",                 client_keys_update,         AUTH_SESSION, PO, "key"},
+    {"DELETE", "/api/client/keys/:id",                 client_keys_delete,         AUTH_SESSION, PO, "key"},
+    {"POST",   "/api/client/keys/:id/regenerate",      client_keys_regenerate,     AUTH_SESSION, PO, "key_regenerate"},
+    {"GET",    "/api/client/keys/:id/usage",           client_keys_usage,          AUTH_SESSION, PO, "key_usage"},
 
     /* external partner API -- routes below this line */
     {"POST",   "/api/user/external/sync",       ext_sync,         AUTH_HMAC, PO, "ext_sync"},
@@ -67,6 +85,10 @@ const struct route router_routes[] = {
     {"DELETE", "/api/admin/keys/:id",           admin_key_revoke,     AUTH_ADMIN, PO, "admin_key"},
     {"POST",   "/api/admin/users/:id/quota",    admin_user_quota,     AUTH_ADMIN, PO, "admin_user_quota"},
     {"GET",    "/api/admin/logs",               admin_logs,           AUTH_ADMIN, PO, "admin_logs"},
+    {"GET",    "/api/admin/users/:id",           admin_user_get,       AUTH_ADMIN, PO, "admin_user"},
+    {"POST",   "/api/admin/users/:id/suspend",   admin_user_suspend,   AUTH_ADMIN, PO, "admin_user_suspend"},
+    {"POST",   "/api/admin/users/:id/unsuspend", admin_user_unsuspend, AUTH_ADMIN, PO, "admin_user_unsuspend"},
+    {"PUT",    "/api/admin/users/:id/plan",      admin_user_plan,      AUTH_ADMIN, PO, "admin_user_plan"},
 };
 /* clang-format on */
 
