@@ -44,3 +44,6 @@ TESTS += tests/fuzz/replay.sh
 endif
 AM_TESTS_ENVIRONMENT = TG_SRCDIR='$(abs_top_srcdir)'; TG_BUILDDIR='$(abs_top_builddir)'; \
 	TG_FUZZ_TARGETS='$(TG_FUZZ_TARGETS)'; export TG_SRCDIR TG_BUILDDIR TG_FUZZ_TARGETS;
+
+# The mock upstream's own self-test (needs curl; skips with 77 without it).
+TESTS += tests/integration/mock-selftest.sh
