@@ -116,9 +116,12 @@ TG_HANDLER(admin_key_create)
         return -1;
     /* keys_parse_spec knows the key's own fields; user_id is ours. */
     spec = json_copy(body);
-    if (!spec || json_object_del(spec, "user_id") != 0) {
-        if (!json_object_get(body, "user_id"))
-            err_set_field(err, TG_EINVAL, "user_id", "user_id is required");
+    if (!spec) {
+        err_set(err, TG_EINTERNAL, "out of memory");
+        goto out;
+    }
+    if (json_object_del(spec, "user_id") != 0) {
+        err_set_field(err, TG_EINVAL, "user_id", "user_id is required");
         goto out;
     }
     if (keys_parse_spec(spec, 1, &k, bufs, err) != 0)

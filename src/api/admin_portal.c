@@ -19,20 +19,20 @@ json_t *portal_admin_user_json(const struct user_row *u)
     char usd[32];
 
     portal_usd(u->quota, usd);
-    return json_pack("{s:I, s:s, s:s?, s:s?, s:s, s:s, s:s, s:s, s:b, s:I, s:s, s:I, s:I, "
-                     "s:s, s:s?, s:b, s:s?, s:{s:i, s:i, s:i, s:i, s:i}}",
-                     "id", (json_int_t)u->id, "username", u->username, "email",
-                     u->email[0] ? u->email : NULL, "display_name",
-                     u->display_name[0] ? u->display_name : NULL, "role", u->role, "status",
-                     u->status, "plan", u->plan, "group", u->group, "email_verified",
-                     u->email_verified, "quota", (json_int_t)u->quota, "balance_usd", usd,
-                     "used_quota", (json_int_t)u->used_quota, "request_count",
-                     (json_int_t)u->request_count, "created_at", u->created_at,
-                     "last_login_at", u->last_login_at[0] ? u->last_login_at : NULL,
-                     "is_external", u->is_external, "external_user_id",
-                     u->external_user_id[0] ? u->external_user_id : NULL, "plan_limits",
-                     "rpm", p->rpm, "rpd", p->rpd, "tpm", p->tpm, "max_concurrency",
-                     p->max_concurrency, "max_keys", p->max_keys);
+    return json_pack(
+        "{s:I, s:s, s:s?, s:s?, s:s, s:s, s:s, s:s, s:b, s:I, s:s, s:I, s:I, "
+        "s:s, s:s?, s:b, s:s?, s:{s:i, s:i, s:i, s:i, s:i}}",
+        "id", (json_int_t)u->id, "username", u->username, "email",
+        u->email[0] ? u->email : NULL, "display_name",
+        u->display_name[0] ? u->display_name : NULL, "role", u->role, "status", u->status,
+        "plan", u->plan, "group", u->group, "email_verified", u->email_verified, "quota",
+        (json_int_t)u->quota, "balance_usd", usd, "used_quota", (json_int_t)u->used_quota,
+        "request_count", (json_int_t)u->request_count, "created_at", u->created_at,
+        "last_login_at", u->last_login_at[0] ? u->last_login_at : NULL, "is_external",
+        u->is_external, "external_user_id",
+        u->external_user_id[0] ? u->external_user_id : NULL, "plan_limits", "rpm", p->rpm,
+        "rpd", p->rpd, "tpm", p->tpm, "max_concurrency", p->max_concurrency, "max_keys",
+        p->max_keys);
 }
 
 /* The user to act on, which must exist and not be deleted. Returns 0 or -1 (404). */
@@ -70,7 +70,8 @@ int portal_admin_set_status(struct store_conn *c, int64_t actor_id, int64_t user
     struct user_row u;
 
     if (strcmp(status, "active") != 0 && strcmp(status, "suspended") != 0)
-        return err_set_field(err, TG_EINVAL, "status", "status must be active or suspended");
+        return err_set_field(err, TG_EINVAL, "status",
+                             "status must be active or suspended");
     if (live_user(c, user_id, &u, err) != 0)
         return -1;
     if (strcmp(u.status, status) == 0)
@@ -79,9 +80,10 @@ int portal_admin_set_status(struct store_conn *c, int64_t actor_id, int64_t user
         return -1;
     /* A suspended user's sessions end now; API keys stop at the relay's status check. */
     if (store_portal_set_status(c, user_id, status, err) < 0 ||
-        (strcmp(status, "suspended") == 0 && store_session_revoke_user(c, user_id, err) < 0) ||
-        audit_commit(c, actor_id, strcmp(status, "suspended") == 0 ? "user.suspend"
-                                                                    : "user.unsuspend",
+        (strcmp(status, "suspended") == 0 &&
+         store_session_revoke_user(c, user_id, err) < 0) ||
+        audit_commit(c, actor_id,
+                     strcmp(status, "suspended") == 0 ? "user.suspend" : "user.unsuspend",
                      user_id, "status", u.status, status, ip, err) != 0) {
         store_rollback(c);
         return -1;
@@ -107,13 +109,13 @@ int portal_admin_set_plan(struct store_conn *c, int64_t actor_id, int64_t user_i
         return -1;
     if (store_portal_set_plan(c, user_id, p->name, p->rpm, p->rpd, p->tpm,
                               p->max_concurrency, err) < 0 ||
-        audit_commit(c, actor_id, "user.plan", user_id, "plan", u.plan, p->name, ip, err) !=
-            0) {
+        audit_commit(c, actor_id, "user.plan", user_id, "plan", u.plan, p->name, ip,
+                     err) != 0) {
         store_rollback(c);
         return -1;
     }
-    log_info("portal", "event=user_plan user_id=%lld plan=%s actor=%lld", (long long)user_id,
-             p->name, (long long)actor_id);
+    log_info("portal", "event=user_plan user_id=%lld plan=%s actor=%lld",
+             (long long)user_id, p->name, (long long)actor_id);
     return 1;
 }
 
@@ -154,7 +156,8 @@ static int set_status(struct tg_request *req, const char *status, struct tg_err 
     c = store_get(req->app->pool, err);
     if (!c)
         return -1;
-    if (portal_admin_set_status(c, req->who.user_id, id, status, req->client_ip, err) < 0) {
+    if (portal_admin_set_status(c, req->who.user_id, id, status, req->client_ip, err) <
+        0) {
         store_put(req->app->pool, c);
         return -1;
     }
@@ -187,7 +190,8 @@ TG_HANDLER(admin_user_plan)
         portal_str(body, "plan", 1, 16, &plan, err) != 0)
         goto out;
     c = store_get(req->app->pool, err);
-    if (c && portal_admin_set_plan(c, req->who.user_id, id, plan, req->client_ip, err) >= 0)
+    if (c &&
+        portal_admin_set_plan(c, req->who.user_id, id, plan, req->client_ip, err) >= 0)
         rc = 0;
 out:
     json_decref(body);

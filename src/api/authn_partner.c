@@ -85,7 +85,9 @@ static int check_partner(struct tg_request *req, struct store_conn *c, const cha
     prev = found && mac_ok(cfg, p.id, p.secret_prev_enc, canonical, sig);
     if (!found || strcmp(p.status, "active") != 0 || !(cur || prev)) {
         log_info("authn", "event=partner_refused reason=%s",
-                 !found ? "unknown_key" : !(cur || prev) ? "bad_mac" : "disabled");
+                 !found           ? "unknown_key"
+                 : !(cur || prev) ? "bad_mac"
+                                  : "disabled");
         return err_set(err, TG_EAUTH, BAD_SIG);
     }
     rc = store_nonce_add(c, p.id, nonce, now, err);
@@ -117,7 +119,8 @@ int authn_partner(struct tg_request *req, struct tg_err *err)
         return -1;
     if (path_query(req, pq, sizeof(pq)) != 0)
         return err_set(err, TG_EAUTH, "request URI too long to verify");
-    canonical = extsig_canonical(req->method, pq, ts, nonce, req->body.ptr, req->body.len);
+    canonical =
+        extsig_canonical(req->method, pq, ts, nonce, req->body.ptr, req->body.len);
     if (!canonical)
         return err_set(err, TG_EAUTH, BAD_SIG);
     c = store_get(req->app->pool, err);

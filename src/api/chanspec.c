@@ -323,12 +323,14 @@ json_t *chanspec_list(const char *csv)
 static int key_opens(const struct tg_config *cfg, const struct channel_row *ch)
 {
     char *plain;
+    int ok;
 
     if (!ch->key_enc[0])
         return 0;
     plain = secretbox_open(cfg, "channels.key", ch->id, ch->key_enc);
+    ok = plain != NULL;
     crypto_free_secret(plain);
-    return plain != NULL;
+    return ok;
 }
 
 json_t *chanspec_json(const struct tg_config *cfg, const struct channel_row *ch)

@@ -55,8 +55,8 @@ static json_t *issue_tokens(struct tg_request *req, struct store_conn *c,
     str_hex(raw, 16, cl.jti);
     cl.iat = cl.nbf = time(NULL);
     cl.exp = cl.iat + cfg->access_token_ttl;
-    access = jwt_sign(&cl, cfg->jwt_issuer, cfg->jwt_audience, cfg->jwt_key,
-                      cfg->jwt_key_len);
+    access =
+        jwt_sign(&cl, cfg->jwt_issuer, cfg->jwt_audience, cfg->jwt_key, cfg->jwt_key_len);
     if (!access)
         return err_set(err, TG_EINTERNAL, "cannot sign token"), NULL;
     out = json_pack("{s:s, s:s, s:s, s:i, s:{s:I, s:s, s:s}}", "access_token", access,
@@ -126,10 +126,12 @@ TG_HANDLER(client_login)
 
     if (!body)
         return -1;
-    if (json_unpack_ex(body, &jerr, 0, "{s:s, s:s, s?b}", "login", &login, "password", &pw,
-                       "remember", &remember) != 0) {
-        err_set_field(err, TG_EINVAL, "login", "expected {\"login\": string, \"password\": "
-                                               "string}: %s", jerr.text);
+    if (json_unpack_ex(body, &jerr, 0, "{s:s, s:s, s?b}", "login", &login, "password",
+                       &pw, "remember", &remember) != 0) {
+        err_set_field(err, TG_EINVAL, "login",
+                      "expected {\"login\": string, \"password\": "
+                      "string}: %s",
+                      jerr.text);
         goto out;
     }
     if (strlen(login) == 0 || strlen(login) > 254 || strlen(pw) > PASSWORD_MAX_LEN) {

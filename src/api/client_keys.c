@@ -99,8 +99,9 @@ TG_HANDLER(client_keys_list)
         json_decref(items);
         return -1;
     }
-    return portal_reply(req, 200, json_pack("{s:o, s:i, s:i}", "data", items, "limit", limit,
-                                            "offset", offset));
+    return portal_reply(
+        req, 200,
+        json_pack("{s:o, s:i, s:i}", "data", items, "limit", limit, "offset", offset));
 }
 
 /* Within a transaction holding the user's row: count, then mint. Returns the id or -1. */
@@ -115,8 +116,8 @@ static int64_t create_locked(struct store_conn *c, const struct plan *p,
     if (store_portal_key_count_locked(c, k->user_id, &live, err) != 0)
         goto fail;
     if (live >= p->max_keys) {
-        err_set_field(err, TG_EDENIED, "plan", "your plan allows %d keys; revoke one first",
-                      p->max_keys);
+        err_set_field(err, TG_EDENIED, "plan",
+                      "your plan allows %d keys; revoke one first", p->max_keys);
         goto fail;
     }
     id = keys_mint(c, k, secret, err);
@@ -144,8 +145,9 @@ TG_HANDLER(client_keys_create)
     if (keys_parse_spec(body, 1, &k, bufs, err) != 0)
         goto out;
     if (k.services && !k.services[0]) {
-        err_set_field(err, TG_EINVAL, "services", "services must name at least one of "
-                                                  "claude, codex, openai");
+        err_set_field(err, TG_EINVAL, "services",
+                      "services must name at least one of "
+                      "claude, codex, openai");
         goto out;
     }
     k.user_id = req->who.user_id;
@@ -198,7 +200,8 @@ static int build_update(json_t *body, const struct plan *p, struct key_update *u
         return -1;
     if (st && (!json_is_string(st) || (strcmp(json_string_value(st), "active") != 0 &&
                                        strcmp(json_string_value(st), "suspended") != 0)))
-        return err_set_field(err, TG_EINVAL, "status", "status must be \"active\" or "
+        return err_set_field(err, TG_EINVAL, "status",
+                             "status must be \"active\" or "
                              "\"suspended\" (DELETE revokes a key)");
 #define PRESENT(f) (json_object_get(body, (f)) != NULL)
     u->set_name = PRESENT("name");
@@ -222,7 +225,8 @@ static int build_update(json_t *body, const struct plan *p, struct key_update *u
     u->expires_days = k.expires_days;
     u->status = st ? json_string_value(st) : NULL;
     if (u->set_services && (!u->services || !u->services[0]))
-        return err_set_field(err, TG_EINVAL, "services", "services must name at least one "
+        return err_set_field(err, TG_EINVAL, "services",
+                             "services must name at least one "
                              "of claude, codex, openai");
     u->rpm = k.rpm;
     u->rpd = k.rpd;

@@ -37,9 +37,9 @@ static json_t *notifications(const char *settings)
 
     for (size_t i = 0; i < NOTIFY_N; i++) {
         json_t *v = json_object_get(saved, notify_opts[i].name);
-        json_object_set_new(out, notify_opts[i].name,
-                            json_boolean(json_is_boolean(v) ? json_is_true(v)
-                                                            : notify_opts[i].on));
+        json_object_set_new(
+            out, notify_opts[i].name,
+            json_boolean(json_is_boolean(v) ? json_is_true(v) : notify_opts[i].on));
     }
     json_decref(all);
     return out;
@@ -52,19 +52,19 @@ static json_t *profile_json(const struct user_row *u, const char *settings)
 
     portal_usd(u->quota, usd);
     portal_usd(u->used_quota, used);
-    return json_pack("{s:I, s:s, s:s?, s:s?, s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, "
-                     "s:s, s:s, s:s?, s:o, s:{s:i, s:i, s:i, s:i, s:i}}",
-                     "id", (json_int_t)u->id, "username", u->username, "email",
-                     u->email[0] ? u->email : NULL, "display_name",
-                     u->display_name[0] ? u->display_name : NULL, "email_verified",
-                     u->email_verified, "role", u->role, "plan", u->plan, "group", u->group,
-                     "status", u->status, "quota", (json_int_t)u->quota, "used_quota",
-                     (json_int_t)u->used_quota, "request_count", (json_int_t)u->request_count,
-                     "balance_usd", usd, "used_usd", used, "created_at", u->created_at,
-                     "last_login_at", u->last_login_at[0] ? u->last_login_at : NULL,
-                     "notifications", notifications(settings), "plan_limits", "rpm", p->rpm,
-                     "rpd", p->rpd, "tpm", p->tpm, "max_concurrency", p->max_concurrency,
-                     "max_keys", p->max_keys);
+    return json_pack(
+        "{s:I, s:s, s:s?, s:s?, s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, "
+        "s:s, s:s, s:s?, s:o, s:{s:i, s:i, s:i, s:i, s:i}}",
+        "id", (json_int_t)u->id, "username", u->username, "email",
+        u->email[0] ? u->email : NULL, "display_name",
+        u->display_name[0] ? u->display_name : NULL, "email_verified", u->email_verified,
+        "role", u->role, "plan", u->plan, "group", u->group, "status", u->status, "quota",
+        (json_int_t)u->quota, "used_quota", (json_int_t)u->used_quota, "request_count",
+        (json_int_t)u->request_count, "balance_usd", usd, "used_usd", used, "created_at",
+        u->created_at, "last_login_at", u->last_login_at[0] ? u->last_login_at : NULL,
+        "notifications", notifications(settings), "plan_limits", "rpm", p->rpm, "rpd",
+        p->rpd, "tpm", p->tpm, "max_concurrency", p->max_concurrency, "max_keys",
+        p->max_keys);
 }
 
 /* Read the user and settings, then answer with the profile. */
@@ -105,7 +105,8 @@ static int merge_notifications(json_t *in, const char *stored, char **text,
     json_t *v;
 
     if (!json_is_object(in))
-        return err_set_field(err, TG_EINVAL, "notifications", "notifications must be an "
+        return err_set_field(err, TG_EINVAL, "notifications",
+                             "notifications must be an "
                              "object of true/false switches");
     json_object_foreach(in, key, v)
     {
@@ -113,8 +114,10 @@ static int merge_notifications(json_t *in, const char *stored, char **text,
         while (i < NOTIFY_N && strcmp(notify_opts[i].name, key) != 0)
             i++;
         if (i == NOTIFY_N || !json_is_boolean(v))
-            return err_set_field(err, TG_EINVAL, "notifications", "notifications.%.40s: "
-                                 "unknown switch or not true/false", key);
+            return err_set_field(err, TG_EINVAL, "notifications",
+                                 "notifications.%.40s: "
+                                 "unknown switch or not true/false",
+                                 key);
     }
     all = json_loads(stored ? stored : "{}", 0, NULL);
     if (!json_is_object(all)) {
@@ -164,7 +167,8 @@ static int profile_apply(struct tg_request *req, json_t *body, struct tg_err *er
 
 TG_HANDLER(client_profile_put)
 {
-    static const char *const allowed[] = {"display_name", "username", "notifications", NULL};
+    static const char *const allowed[] = {"display_name", "username", "notifications",
+                                          NULL};
     json_t *body = request_json(req, err);
     int rc;
 
@@ -217,8 +221,9 @@ TG_HANDLER(client_account_delete)
     if (!c || store_begin(c, err) != 0)
         goto out;
     n = store_portal_scrub(c, u.id, err);
-    if (n < 0 || store_audit(c, u.id, "account.delete", "user", u.id, NULL, req->client_ip,
-                             err) != 0 ||
+    if (n < 0 ||
+        store_audit(c, u.id, "account.delete", "user", u.id, NULL, req->client_ip, err) !=
+            0 ||
         store_commit(c, err) != 0)
         n = -1;
 out:
@@ -240,8 +245,8 @@ static json_t *agg_json(const struct usage_agg *a, const char *label_name)
     o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "requests",
                   (json_int_t)a->requests, "input_tokens", (json_int_t)a->input,
                   "output_tokens", (json_int_t)a->output, "cache_read_tokens",
-                  (json_int_t)a->cache_read, "cache_write_tokens", (json_int_t)a->cache_write,
-                  "tokens",
+                  (json_int_t)a->cache_read, "cache_write_tokens",
+                  (json_int_t)a->cache_write, "tokens",
                   (json_int_t)(a->input + a->output + a->cache_read + a->cache_write),
                   "quota", (json_int_t)a->quota, "usd", usd);
     if (o && label_name)
@@ -280,17 +285,17 @@ static void add_item(const struct usage_item *it, void *ctx)
 
     portal_usd(it->quota, usd);
     json_array_append_new(
-        ctx, json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:i, s:b, s:i, "
-                       "s:s?, s:s}",
-                       "request_id", it->request_id, "key_id", (json_int_t)it->key_id,
-                       "model", it->model, "endpoint", it->endpoint, "input_tokens",
-                       (json_int_t)it->input, "output_tokens", (json_int_t)it->output,
-                       "cache_read_tokens", (json_int_t)it->cache_read,
-                       "cache_write_tokens", (json_int_t)it->cache_write, "quota",
-                       (json_int_t)it->quota, "usd", usd, "duration_ms", it->duration_ms,
-                       "stream", it->is_stream, "status", it->status, "error",
-                       it->error_class[0] ? it->error_class : NULL, "created_at",
-                       it->created_at));
+        ctx,
+        json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:i, s:b, s:i, "
+                  "s:s?, s:s}",
+                  "request_id", it->request_id, "key_id", (json_int_t)it->key_id, "model",
+                  it->model, "endpoint", it->endpoint, "input_tokens",
+                  (json_int_t)it->input, "output_tokens", (json_int_t)it->output,
+                  "cache_read_tokens", (json_int_t)it->cache_read, "cache_write_tokens",
+                  (json_int_t)it->cache_write, "quota", (json_int_t)it->quota, "usd", usd,
+                  "duration_ms", it->duration_ms, "stream", it->is_stream, "status",
+                  it->status, "error", it->error_class[0] ? it->error_class : NULL,
+                  "created_at", it->created_at));
 }
 
 #define REPORT_GROUPS_MAX 366
@@ -299,8 +304,8 @@ int portal_usage_report(struct tg_request *req, int64_t key_id, struct tg_err *e
 {
     char from[11], to[11];
     struct report_range r = {.user_id = req->who.user_id, .key_id = key_id};
-    json_t *total = NULL, *days = json_array(), *models = json_array(), *keys = json_array(),
-           *items = json_array();
+    json_t *total = NULL, *days = json_array(), *models = json_array(),
+           *keys = json_array(), *items = json_array();
     struct store_conn *c = NULL;
     int limit, offset, rc = -1;
 
@@ -310,9 +315,9 @@ int portal_usage_report(struct tg_request *req, int64_t key_id, struct tg_err *e
     r.from = from;
     r.to = to;
     c = store_get(req->app->pool, err);
-    if (!c ||
-        store_report_usage(c, &r, REPORT_TOTAL, 1, add_total, &total, err) < 0 ||
-        store_report_usage(c, &r, REPORT_BY_DAY, REPORT_GROUPS_MAX, add_day, days, err) < 0 ||
+    if (!c || store_report_usage(c, &r, REPORT_TOTAL, 1, add_total, &total, err) < 0 ||
+        store_report_usage(c, &r, REPORT_BY_DAY, REPORT_GROUPS_MAX, add_day, days, err) <
+            0 ||
         store_report_usage(c, &r, REPORT_BY_MODEL, 200, add_model, models, err) < 0 ||
         (key_id == 0 &&
          store_report_usage(c, &r, REPORT_BY_KEY, 200, add_key, keys, err) < 0) ||
@@ -346,12 +351,12 @@ static void add_topup(const struct topup_item *t, void *ctx)
     char usd[32];
 
     portal_micro_usd(t->amount_micro_usd, usd);
-    json_array_append_new(
-        ctx, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s?, s:s}", "id", (json_int_t)t->id,
-                       "usd", usd, "quota", (json_int_t)t->quota, "source", t->source,
-                       "payment_id", t->payment_id, "payment_method",
-                       t->payment_method[0] ? t->payment_method : NULL, "created_at",
-                       t->created_at));
+    json_array_append_new(ctx, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s?, s:s}", "id",
+                                         (json_int_t)t->id, "usd", usd, "quota",
+                                         (json_int_t)t->quota, "source", t->source,
+                                         "payment_id", t->payment_id, "payment_method",
+                                         t->payment_method[0] ? t->payment_method : NULL,
+                                         "created_at", t->created_at));
 }
 
 static void add_charge_day(const struct usage_agg *a, void *ctx)
@@ -359,14 +364,15 @@ static void add_charge_day(const struct usage_agg *a, void *ctx)
     char usd[32];
 
     portal_usd(a->quota, usd);
-    json_array_append_new(ctx, json_pack("{s:s, s:I, s:I, s:s}", "day", a->label, "requests",
-                                         (json_int_t)a->requests, "quota",
+    json_array_append_new(ctx, json_pack("{s:s, s:I, s:I, s:s}", "day", a->label,
+                                         "requests", (json_int_t)a->requests, "quota",
                                          (json_int_t)a->quota, "usd", usd));
 }
 
 static json_t *billing_json(const struct user_row *u, const char *from, const char *to,
-                            json_t *topups, int64_t t_count, int64_t t_micro, int64_t t_quota,
-                            json_t *charges, json_t *total, int limit, int offset)
+                            json_t *topups, int64_t t_count, int64_t t_micro,
+                            int64_t t_quota, json_t *charges, json_t *total, int limit,
+                            int offset)
 {
     char bal[32], used[32], t_usd[32], c_usd[32];
     json_t *t_requests = json_object_get(total, "requests"),
@@ -376,15 +382,15 @@ static json_t *billing_json(const struct user_row *u, const char *from, const ch
     portal_usd(u->used_quota, used);
     portal_micro_usd(t_micro, t_usd);
     portal_usd(json_integer_value(t_charged), c_usd);
-    return json_pack("{s:I, s:s, s:I, s:s, s:i, s:s, s:s, s:{s:I, s:s, s:I, s:o, s:i, s:i}, "
-                     "s:{s:I, s:I, s:s, s:o}}",
-                     "quota", (json_int_t)u->quota, "balance_usd", bal, "used_quota",
-                     (json_int_t)u->used_quota, "used_usd", used, "quota_per_usd",
-                     QUOTA_PER_USD, "from", from, "to", to, "topups", "count",
-                     (json_int_t)t_count, "usd", t_usd, "quota", (json_int_t)t_quota, "items",
-                     topups, "limit", limit, "offset", offset, "charges", "requests",
-                     json_integer_value(t_requests), "quota",
-                     json_integer_value(t_charged), "usd", c_usd, "by_day", charges);
+    return json_pack(
+        "{s:I, s:s, s:I, s:s, s:i, s:s, s:s, s:{s:I, s:s, s:I, s:o, s:i, s:i}, "
+        "s:{s:I, s:I, s:s, s:o}}",
+        "quota", (json_int_t)u->quota, "balance_usd", bal, "used_quota",
+        (json_int_t)u->used_quota, "used_usd", used, "quota_per_usd", QUOTA_PER_USD,
+        "from", from, "to", to, "topups", "count", (json_int_t)t_count, "usd", t_usd,
+        "quota", (json_int_t)t_quota, "items", topups, "limit", limit, "offset", offset,
+        "charges", "requests", json_integer_value(t_requests), "quota",
+        json_integer_value(t_charged), "usd", c_usd, "by_day", charges);
 }
 
 TG_HANDLER(client_billing)
@@ -407,13 +413,13 @@ TG_HANDLER(client_billing)
         store_report_topups(c, &r, limit, offset, add_topup, topups, err) < 0 ||
         store_report_topup_totals(c, &r, &t_count, &t_micro, &t_quota, err) != 0 ||
         store_report_usage(c, &r, REPORT_TOTAL, 1, add_total, &total, err) < 0 ||
-        store_report_usage(c, &r, REPORT_BY_DAY, REPORT_GROUPS_MAX, add_charge_day, charges,
-                           err) < 0) {
+        store_report_usage(c, &r, REPORT_BY_DAY, REPORT_GROUPS_MAX, add_charge_day,
+                           charges, err) < 0) {
         err_set(err, TG_EINTERNAL, "cannot read billing");
         goto out;
     }
-    out = billing_json(&u, from, to, topups, t_count, t_micro, t_quota, charges, total, limit,
-                       offset);
+    out = billing_json(&u, from, to, topups, t_count, t_micro, t_quota, charges, total,
+                       limit, offset);
     topups = charges = NULL; /* stolen by json_pack's "o" */
 out:
     store_put(req->app->pool, c);

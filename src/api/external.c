@@ -81,10 +81,11 @@ int ext_path_id(const struct tg_request *req, char *out, size_t cap, struct tg_e
     }
     out[n] = '\0';
     if (!p || *p || !ext_id_ok(out))
-        return err_set_field(err, TG_EINVAL, "external_user_id",
-                             "external_user_id must be 1 to %d characters without control "
-                             "characters (percent-encoded in the path)",
-                             EXT_ID_MAX_CHARS);
+        return err_set_field(
+            err, TG_EINVAL, "external_user_id",
+            "external_user_id must be 1 to %d characters without control "
+            "characters (percent-encoded in the path)",
+            EXT_ID_MAX_CHARS);
     return 0;
 }
 
@@ -134,7 +135,8 @@ json_t *ext_user_json(const struct ext_user *u)
     topup_quota_usd(u->quota, qusd);
     topup_quota_usd(u->used_quota, uusd);
     return json_pack(
-        "{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:s, s:I, s:s, s:I, "
+        "{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:s, s:I, s:s, "
+        "s:I, "
         "s:s, s:s, s:o}",
         "user_id", (json_int_t)u->id, "external_user_id", u->external_user_id, "username",
         str_or_null(u->field[EXT_DISPLAY_NAME]), "email", str_or_null(u->email), "phone",
@@ -215,14 +217,16 @@ static const struct sync_field {
     {"wechat_openid",  EXT_WECHAT_OPENID,  128, ok_any,        "a string"},
     {"wechat_unionid", EXT_WECHAT_UNIONID, 128, ok_any,        "a string"},
     {"alipay_userid",  EXT_ALIPAY_USERID,  128, ok_any,        "a string"},
-    {"login_type",     EXT_LOGIN_TYPE,       8, ok_login_type, "wechat, alipay, sms or email"},
+    {"login_type",     EXT_LOGIN_TYPE,       8, ok_login_type, "wechat|alipay|sms|email"},
     {"status",         EXT_STATUS,          10, ok_status,     "active or suspended"},
 };
 /* clang-format on */
 
+/* clang-format off */
 static const char *const sync_known[] = {
     "external_user_id", "username", "email", "phone", "wechat_openid", "wechat_unionid",
     "alipay_userid", "login_type", "external_data", "status", NULL};
+/* clang-format on */
 
 /* 1 if s has no control characters and at most max characters. */
 static int text_ok(const char *s, size_t max)
@@ -255,8 +259,8 @@ static int parse_field(json_t *body, const struct sync_field *sf, struct ext_fie
     }
     if (!s || !text_ok(s, sf->max_chars) || !sf->ok(s))
         return err_set_field(err, TG_EINVAL, sf->name,
-                             "%s must be %s of at most %zu characters", sf->name, sf->what,
-                             sf->max_chars);
+                             "%s must be %s of at most %zu characters", sf->name,
+                             sf->what, sf->max_chars);
     f->f[sf->id].set = 1;
     f->f[sf->id].value = s;
     return 0;
@@ -280,7 +284,8 @@ static int parse_data(json_t *body, struct ext_fields *f, char **text, struct tg
         return err_set(err, TG_EINTERNAL, "out of memory");
     if (strlen(*text) > EXT_DATA_MAX)
         return err_set_field(err, TG_EINVAL, "external_data",
-                             "external_data is over %d bytes as compact JSON", EXT_DATA_MAX);
+                             "external_data is over %d bytes as compact JSON",
+                             EXT_DATA_MAX);
     f->f[EXT_DATA].value = *text;
     return 0;
 }
@@ -297,7 +302,8 @@ static int parse_sync(json_t *body, struct ext_fields *f, char **data, struct tg
 }
 
 /* Insert a new user; a concurrent sync of the same id may win the race, in which case
- * this returns 0 and the caller reads that user. Returns 1 created, 0 exists, -1 error. */
+ * this returns 0 and the caller reads that user. Returns 1 created, 0 exists, -1 error.
+ */
 static int create_user(struct tg_request *req, struct store_conn *c, const char *ext_id,
                        const struct ext_fields *f, struct tg_err *err)
 {
@@ -334,8 +340,9 @@ static int create_user(struct tg_request *req, struct store_conn *c, const char 
 }
 
 /* Apply the set fields to an existing user; audit a status change. */
-static int update_user(struct tg_request *req, struct store_conn *c, const struct ext_user *u,
-                       const struct ext_fields *f, struct tg_err *err)
+static int update_user(struct tg_request *req, struct store_conn *c,
+                       const struct ext_user *u, const struct ext_fields *f,
+                       struct tg_err *err)
 {
     const char *to = f->f[EXT_STATUS].value;
     char detail[96];

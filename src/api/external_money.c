@@ -16,7 +16,7 @@
 /* ---- top-up ---- */
 
 static const char *const topup_known[] = {"external_user_id", "amount_usd", "payment_id",
-                                          "payment_method", "note", NULL};
+                                          "payment_method",   "note",       NULL};
 
 /* An optional short string: absent, null or "" give NULL. */
 static int opt_text(json_t *body, const char *field, size_t max, const char **out,
@@ -30,11 +30,12 @@ static int opt_text(json_t *body, const char *field, size_t max, const char **ou
         return 0;
     s = json_string_value(v);
     if (!s || strlen(s) > max)
-        return err_set_field(err, TG_EINVAL, field, "%s must be a string of at most %zu "
-                             "bytes", field, max);
+        return err_set_field(err, TG_EINVAL, field,
+                             "%s must be a string of at most %zu bytes", field, max);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
-            return err_set_field(err, TG_EINVAL, field, "%s has control characters", field);
+            return err_set_field(err, TG_EINVAL, field, "%s has control characters",
+                                 field);
     *out = *s ? s : NULL;
     return 0;
 }
@@ -45,7 +46,8 @@ static int parse_topup(const struct tg_request *req, json_t *body, struct topup_
     json_t *pid;
 
     memset(tr, 0, sizeof(*tr));
-    if (ext_known_fields(body, topup_known, err) != 0 || ext_body_id(body, ext_id, err) != 0)
+    if (ext_known_fields(body, topup_known, err) != 0 ||
+        ext_body_id(body, ext_id, err) != 0)
         return -1;
     if (topup_amount_json(json_object_get(body, "amount_usd"), "amount_usd",
                           req->app->cfg->topup_max_usd, &tr->amount_micro, err) != 0)
@@ -71,12 +73,11 @@ static json_t *topup_json(const struct topup_result *r, const char *ext_id)
 
     topup_format_usd(r->amount_micro, usd);
     topup_quota_usd(r->balance_after, bal);
-    return json_pack("{s:I, s:s, s:I, s:s, s:s, s:I, s:I, s:s, s:s}", "topup_id",
-                     (json_int_t)r->id, "external_user_id", ext_id, "user_id",
-                     (json_int_t)r->user_id, "payment_id", r->payment_id, "amount_usd", usd,
-                     "quota", (json_int_t)r->quota, "balance_after",
-                     (json_int_t)r->balance_after, "balance_usd", bal, "created_at",
-                     r->created_at);
+    return json_pack(
+        "{s:I, s:s, s:I, s:s, s:s, s:I, s:I, s:s, s:s}", "topup_id", (json_int_t)r->id,
+        "external_user_id", ext_id, "user_id", (json_int_t)r->user_id, "payment_id",
+        r->payment_id, "amount_usd", usd, "quota", (json_int_t)r->quota, "balance_after",
+        (json_int_t)r->balance_after, "balance_usd", bal, "created_at", r->created_at);
 }
 
 TG_HANDLER(ext_topup)
@@ -135,13 +136,13 @@ static void add_usage(const struct ext_usage_row *r, void *arg)
 
     topup_quota_usd(r->quota, usd);
     json_array_append_new(
-        s->list, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", s->key_name, r->key,
-                           "requests", (json_int_t)r->requests, "input_tokens",
+        s->list, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", s->key_name,
+                           r->key, "requests", (json_int_t)r->requests, "input_tokens",
                            (json_int_t)r->input_tokens, "output_tokens",
                            (json_int_t)r->output_tokens, "cache_read_tokens",
                            (json_int_t)r->cache_read_tokens, "cache_write_tokens",
-                           (json_int_t)r->cache_write_tokens, "quota", (json_int_t)r->quota,
-                           "usd", usd));
+                           (json_int_t)r->cache_write_tokens, "quota",
+                           (json_int_t)r->quota, "usd", usd));
     if (s->total) {
         s->requests += r->requests;
         s->input += r->input_tokens;
@@ -166,11 +167,14 @@ static void add_topup(const struct ext_topup_row *t, void *arg)
     topup_format_usd(t->amount_micro, usd);
     json_array_append_new(
         s->list,
-        json_pack("{s:I, s:s, s:s?, s:s?, s:s, s:I, s:s}", "id", (json_int_t)t->id, "source",
-                  own ? "partner" : strcmp(t->source, "admin") == 0 ? "admin" : "other",
+        json_pack("{s:I, s:s, s:s?, s:s?, s:s, s:I, s:s}", "id", (json_int_t)t->id,
+                  "source",
+                  own                               ? "partner"
+                  : strcmp(t->source, "admin") == 0 ? "admin"
+                                                    : "other",
                   "payment_id", own ? t->payment_id : NULL, "payment_method",
-                  own && t->payment_method[0] ? t->payment_method : NULL, "amount_usd", usd,
-                  "quota", (json_int_t)t->quota, "created_at", t->created_at));
+                  own && t->payment_method[0] ? t->payment_method : NULL, "amount_usd",
+                  usd, "quota", (json_int_t)t->quota, "created_at", t->created_at));
 }
 
 /* A "YYYY-MM-DD" query parameter (NULL when absent). Returns 0 or -1. */
@@ -185,8 +189,8 @@ static int date_param(const struct tg_request *req, const char *name, char out[1
                              name);
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (out[i] < '0' || out[i] > '9'))
-            return err_set_field(err, TG_EINVAL, name, "%s must be a date like 2025-01-31",
-                                 name);
+            return err_set_field(err, TG_EINVAL, name,
+                                 "%s must be a date like 2025-01-31", name);
     *val = out;
     return 0;
 }
@@ -226,15 +230,16 @@ static json_t *topups_json(struct store_conn *c, const struct tg_request *req,
     ext_source(req, source);
     tc.own_source = source;
     tc.list = json_array();
-    if (!tc.list || store_ext_topups(c, user_id, from, to, STATS_MAX_TOPUPS, add_topup, &tc,
-                                     err) < 0 ||
+    if (!tc.list ||
+        store_ext_topups(c, user_id, from, to, STATS_MAX_TOPUPS, add_topup, &tc, err) <
+            0 ||
         store_ext_topup_totals(c, user_id, from, to, &count, &micro, &quota, err) != 0) {
         json_decref(tc.list);
         return NULL;
     }
     topup_format_usd(micro, usd);
-    return json_pack("{s:I, s:s, s:I, s:o}", "count", (json_int_t)count, "amount_usd", usd,
-                     "quota", (json_int_t)quota, "items", tc.list);
+    return json_pack("{s:I, s:s, s:I, s:o}", "count", (json_int_t)count, "amount_usd",
+                     usd, "quota", (json_int_t)quota, "items", tc.list);
 }
 
 static json_t *build_stats(struct store_conn *c, const struct tg_request *req,
@@ -259,15 +264,15 @@ static json_t *build_stats(struct store_conn *c, const struct tg_request *req,
         return NULL;
     }
     topup_quota_usd(day.quota, usd);
-    return json_pack("{s:s, s:I, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:s}, s:o, s:o, "
-                     "s:o}",
-                     "external_user_id", u->external_user_id, "user_id", (json_int_t)u->id,
-                     "from", from, "to", to, "totals", "requests", (json_int_t)day.requests,
-                     "input_tokens", (json_int_t)day.input, "output_tokens",
-                     (json_int_t)day.output, "cache_read_tokens", (json_int_t)day.cache_read,
-                     "cache_write_tokens", (json_int_t)day.cache_write, "quota",
-                     (json_int_t)day.quota, "usd", usd, "by_day", day.list, "by_model",
-                     model.list, "topups", topups);
+    return json_pack(
+        "{s:s, s:I, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:s}, s:o, s:o, "
+        "s:o}",
+        "external_user_id", u->external_user_id, "user_id", (json_int_t)u->id, "from",
+        from, "to", to, "totals", "requests", (json_int_t)day.requests, "input_tokens",
+        (json_int_t)day.input, "output_tokens", (json_int_t)day.output,
+        "cache_read_tokens", (json_int_t)day.cache_read, "cache_write_tokens",
+        (json_int_t)day.cache_write, "quota", (json_int_t)day.quota, "usd", usd, "by_day",
+        day.list, "by_model", model.list, "topups", topups);
 }
 
 TG_HANDLER(ext_stats)

@@ -54,21 +54,23 @@ static int parse_token(json_t *body, json_t *spec, struct key_new *k, char bufs[
     if (v && !json_is_null(v)) {
         *idem = json_string_value(v);
         if (!topup_payment_id_ok(*idem) || strlen(*idem) > IDEM_MAX)
-            return err_set_field(err, TG_EINVAL, "idempotency_key",
-                                 "idempotency_key must be 1 to %d printable ASCII characters "
-                                 "without spaces",
-                                 IDEM_MAX);
+            return err_set_field(
+                err, TG_EINVAL, "idempotency_key",
+                "idempotency_key must be 1 to %d printable ASCII characters "
+                "without spaces",
+                IDEM_MAX);
     }
     name = json_object_get(body, "name");
     if (!json_is_string(name) || json_string_length(name) == 0)
-        return err_set_field(err, TG_EINVAL, "name", "name is required (a non-empty string)");
+        return err_set_field(err, TG_EINVAL, "name",
+                             "name is required (a non-empty string)");
     return keys_parse_spec(spec, 1, k, bufs, err);
 }
 
 /* Answer with the key that an earlier call with this idempotency key made. Returns 1
  * answered (*out set), 0 none, -1 error. */
-static int replay(struct store_conn *c, int64_t user_id, const char *idem, const char *ext_id,
-                  json_t **out, struct tg_err *err)
+static int replay(struct store_conn *c, int64_t user_id, const char *idem,
+                  const char *ext_id, json_t **out, struct tg_err *err)
 {
     struct key_row k;
     int rc;
@@ -98,7 +100,7 @@ static int mint(struct store_conn *c, struct key_new *k, const char *ext_id, jso
         crypto_wipe(secret, sizeof(secret));
         if (e.code == TG_ECONFLICT && k->idempotency_key) /* a concurrent twin won */
             return replay(c, k->user_id, k->idempotency_key, ext_id, out, err) == 1 ? 1
-                                                                                     : -1;
+                                                                                    : -1;
         return err_set(err, e.code, "%s", e.msg);
     }
     rc = store_key_get(c, id, k->user_id, &row, err);
@@ -228,8 +230,8 @@ TG_HANDLER(ext_token_revoke)
             rc = store_key_set_status(c, id, u.id, "revoked", err) < 0 ? -1 : 0;
             snprintf(detail, sizeof(detail), "{\"key_id\":%lld}", (long long)id);
             if (rc == 0)
-                rc = store_ext_audit(c, req->who.partner_id, "external.token_revoke", u.id,
-                                     detail, req->client_ip, err);
+                rc = store_ext_audit(c, req->who.partner_id, "external.token_revoke",
+                                     u.id, detail, req->client_ip, err);
         } else if (rc == 1) {
             rc = 0;
         }

@@ -22,8 +22,9 @@ static int has_newline(const char *s)
 }
 
 /* RFC 5322 message with CRLF line ends into b; id gets the hex used in the Message-ID. */
-static int format_message(const struct tg_config *cfg, const char *to, const char *subject,
-                          const char *body, const char *id, struct buf *b)
+static int format_message(const struct tg_config *cfg, const char *to,
+                          const char *subject, const char *body, const char *id,
+                          struct buf *b)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -31,10 +32,11 @@ static int format_message(const struct tg_config *cfg, const char *to, const cha
 
     gmtime_r(&now, &tm);
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    if (buf_printf(b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n"
-                      "Message-ID: <%s@tollgate>\r\nMIME-Version: 1.0\r\n"
-                      "Content-Type: text/plain; charset=utf-8\r\n"
-                      "Content-Transfer-Encoding: 8bit\r\n\r\n",
+    if (buf_printf(b,
+                   "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\n"
+                   "Message-ID: <%s@tollgate>\r\nMIME-Version: 1.0\r\n"
+                   "Content-Type: text/plain; charset=utf-8\r\n"
+                   "Content-Transfer-Encoding: 8bit\r\n\r\n",
                    cfg->smtp_from, to, subject, date, id) != 0)
         return -1;
     for (const char *p = body; *p; p++) {

@@ -3,7 +3,7 @@
 #define TG_PLANS_H
 
 struct plan {
-    const char *name; /* users.plan: free | basic | pro */
+    const char *name;                   /* users.plan: free | basic | pro */
     int rpm, rpd, tpm, max_concurrency; /* ceilings of a key's limits */
     int max_keys;                       /* live (not revoked) keys per user */
 };

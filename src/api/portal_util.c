@@ -29,10 +29,13 @@ int portal_path_id(const struct tg_request *req, const char *what, int64_t *id,
 /* Names a client may try to set but never can, so the error can name them (err->field
  * must outlive the body). */
 static const char *const known_names[] = {
-    "role", "plan", "quota", "used_quota", "request_count", "status", "group", "user_group",
-    "email", "email_verified", "id", "user_id", "is_admin", "is_external", "password",
-    "password_hash", "created_at", "updated_at", "key", "key_hash", "prefix", "quota_used",
-    "settings", "external_user_id", "partner_id", "totp_enabled", NULL,
+    "role",          "plan",           "quota",    "used_quota",
+    "request_count", "status",         "group",    "user_group",
+    "email",         "email_verified", "id",       "user_id",
+    "is_admin",      "is_external",    "password", "password_hash",
+    "created_at",    "updated_at",     "key",      "key_hash",
+    "prefix",        "quota_used",     "settings", "external_user_id",
+    "partner_id",    "totp_enabled",   NULL,
 };
 
 int portal_only_fields(json_t *body, const char *const allowed[], struct tg_err *err)
@@ -142,8 +145,10 @@ static int query_int(const struct tg_request *req, const char *name, int64_t min
     if (!request_query(req, name, v, sizeof(v)))
         return 0;
     if (str_to_i64(v, min, max, &n) != 0)
-        return err_set_field(err, TG_EINVAL, name, "%s must be a whole number from %lld to "
-                             "%lld", name, (long long)min, (long long)max);
+        return err_set_field(err, TG_EINVAL, name,
+                             "%s must be a whole number from %lld to "
+                             "%lld",
+                             name, (long long)min, (long long)max);
     *out = (int)n;
     return 0;
 }

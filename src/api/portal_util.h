@@ -37,7 +37,8 @@ void portal_micro_usd(int64_t micro, char out[32]);
 
 /* client_users.c: answer with the usage of the signed-in user (key_id 0) or of one of
  * their keys (the caller checked the key is theirs): totals, by day, by model, by key and
- * the calls themselves, over the from/to range, paged by limit/offset. Returns 0 or -1. */
+ * the calls themselves, over the from/to range, paged by limit/offset. Returns 0 or -1.
+ */
 int portal_usage_report(struct tg_request *req, int64_t key_id, struct tg_err *err);
 
 #endif

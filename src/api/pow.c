@@ -72,10 +72,11 @@ static int parse_payload(const char *s, size_t n, int64_t *expiry, int64_t *bits
     exp = strtok_r(NULL, ".", &save);
     b = strtok_r(NULL, ".", &save);
     rnd = strtok_r(NULL, ".", &save);
-    if (!ver || !exp || !b || !rnd || strtok_r(NULL, ".", &save) || strcmp(ver, "v1") != 0 ||
-        strlen(rnd) != 32)
+    if (!ver || !exp || !b || !rnd || strtok_r(NULL, ".", &save) ||
+        strcmp(ver, "v1") != 0 || strlen(rnd) != 32)
         return -1;
-    return str_to_i64(exp, 0, INT64_MAX / 2, expiry) || str_to_i64(b, 0, 32, bits) ? -1 : 0;
+    return str_to_i64(exp, 0, INT64_MAX / 2, expiry) || str_to_i64(b, 0, 32, bits) ? -1
+                                                                                   : 0;
 }
 
 static int nonce_ok(const char *nonce)
@@ -100,24 +101,30 @@ int pow_verify(const unsigned char *key, size_t klen, const char *challenge,
     unsigned char h[32];
     int64_t expiry, bits;
 
-    if (n >= POW_MAX_LEN || !dot || parse_payload(challenge, (size_t)(dot - challenge),
-                                                  &expiry, &bits) != 0 ||
+    if (n >= POW_MAX_LEN || !dot ||
+        parse_payload(challenge, (size_t)(dot - challenge), &expiry, &bits) != 0 ||
         pow_mac(key, klen, challenge, (size_t)(dot - challenge), mac) != 0 ||
         strlen(dot + 1) != strlen(mac) || !crypto_memeq(dot + 1, mac, strlen(mac)))
-        return err_set_field(err, TG_EINVAL, "challenge", "challenge is not valid; get a "
+        return err_set_field(err, TG_EINVAL, "challenge",
+                             "challenge is not valid; get a "
                              "new one from /api/client/auth/challenge");
     if (expiry < now_s)
-        return err_set_field(err, TG_EINVAL, "challenge", "challenge expired; get a new one");
+        return err_set_field(err, TG_EINVAL, "challenge",
+                             "challenge expired; get a new one");
     if (bits < min_bits)
-        return err_set_field(err, TG_EINVAL, "challenge", "challenge is too easy; get a "
+        return err_set_field(err, TG_EINVAL, "challenge",
+                             "challenge is too easy; get a "
                              "new one");
     if (!nonce_ok(nonce))
-        return err_set_field(err, TG_EINVAL, "nonce", "nonce must be 1 to %d printable "
-                             "characters", POW_NONCE_MAX);
+        return err_set_field(err, TG_EINVAL, "nonce",
+                             "nonce must be 1 to %d printable "
+                             "characters",
+                             POW_NONCE_MAX);
     snprintf(joined, sizeof(joined), "%s%s", challenge, nonce);
     crypto_sha256(joined, strlen(joined), h);
     if (pow_zero_bits(h) < bits)
-        return err_set_field(err, TG_EINVAL, "nonce", "nonce does not solve the challenge");
+        return err_set_field(err, TG_EINVAL, "nonce",
+                             "nonce does not solve the challenge");
     crypto_sha256_hex(challenge, n, digest_hex);
     return 0;
 }

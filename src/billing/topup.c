@@ -11,7 +11,7 @@
 #include "util/log.h"
 #include "util/str.h"
 
-#define MICRO_PER_USD 1000000
+#define MICRO_PER_USD   1000000
 #define REAL_MAX_DIGITS 15 /* DBL_DIG: such decimals survive text -> double -> text */
 
 void topup_fingerprint(const char *source, int64_t user_id, int64_t amount_micro,
@@ -21,7 +21,8 @@ void topup_fingerprint(const char *source, int64_t user_id, int64_t amount_micro
     int n = snprintf(text, sizeof(text), "tollgate-topup-v1\n%s\n%lld\n%lld", source,
                      (long long)user_id, (long long)amount_micro);
 
-    crypto_sha256(text, n > 0 && (size_t)n < sizeof(text) ? (size_t)n : strlen(text), out);
+    crypto_sha256(text, n > 0 && (size_t)n < sizeof(text) ? (size_t)n : strlen(text),
+                  out);
 }
 
 void topup_split(int64_t carry_micro, int64_t amount_micro, int64_t *quota,
@@ -108,29 +109,34 @@ int topup_amount_json(json_t *v, const char *field, int64_t max_micro, int64_t *
         return err_set_field(err, TG_EINVAL, field, "%s is required", field);
     if (json_is_string(v)) {
         if (money_parse_usd(json_string_value(v), &m) != 0)
-            return err_set_field(err, TG_EINVAL, field,
-                                 "%s must be a decimal number of US dollars greater than 0 "
-                                 "with at most 6 decimal places, like \"12.34\"",
-                                 field);
+            return err_set_field(
+                err, TG_EINVAL, field,
+                "%s must be a decimal number of US dollars greater than 0 "
+                "with at most 6 decimal places, like \"12.34\"",
+                field);
     } else if (json_is_integer(v)) {
         json_int_t i = json_integer_value(v);
         if (i <= 0 || i > max_micro / MICRO_PER_USD + 1)
-            return err_set_field(err, TG_EINVAL, field, "%s must be greater than 0 and at "
-                                 "most the maximum top-up", field);
+            return err_set_field(err, TG_EINVAL, field,
+                                 "%s must be greater than 0 and at "
+                                 "most the maximum top-up",
+                                 field);
         m = (int64_t)i * MICRO_PER_USD;
     } else if (json_is_real(v)) {
         if (real_to_text(json_real_value(v), text) != 0 || money_parse_usd(text, &m) != 0)
-            return err_set_field(err, TG_EINVAL, field,
-                                 "%s is not exactly a decimal with at most 6 decimal places "
-                                 "(send it as a string, like \"12.34\")",
-                                 field);
+            return err_set_field(
+                err, TG_EINVAL, field,
+                "%s is not exactly a decimal with at most 6 decimal places "
+                "(send it as a string, like \"12.34\")",
+                field);
     } else {
-        return err_set_field(err, TG_EINVAL, field, "%s must be a string or a number", field);
+        return err_set_field(err, TG_EINVAL, field, "%s must be a string or a number",
+                             field);
     }
     if (m > max_micro) {
         topup_format_usd(max_micro, maxtxt);
-        return err_set_field(err, TG_EINVAL, field, "%s is over the maximum top-up of %s USD",
-                             field, maxtxt);
+        return err_set_field(err, TG_EINVAL, field,
+                             "%s is over the maximum top-up of %s USD", field, maxtxt);
     }
     *micro = m;
     return 0;
@@ -161,7 +167,8 @@ int topup_payment_id_ok(const char *s)
 
 /* ---- the credit ---- */
 
-static void result_from_row(const struct topup_row *t, int replayed, struct topup_result *out)
+static void result_from_row(const struct topup_row *t, int replayed,
+                            struct topup_result *out)
 {
     memset(out, 0, sizeof(*out));
     out->id = t->id;
@@ -177,8 +184,8 @@ static void result_from_row(const struct topup_row *t, int replayed, struct topu
 /* Look for an earlier top-up of this payment id. Returns 1 (answered: out filled, or err
  * TG_ECONFLICT), 0 none, -1 error. */
 static int find_earlier(struct store_conn *c, const struct topup_req *r,
-                        const unsigned char fp[32], int replayed, struct topup_result *out,
-                        struct tg_err *err)
+                        const unsigned char fp[32], int replayed,
+                        struct topup_result *out, struct tg_err *err)
 {
     struct topup_row t;
     int rc = store_topup_by_payment(c, r->source, r->payment_id, &t, err);
@@ -186,9 +193,10 @@ static int find_earlier(struct store_conn *c, const struct topup_req *r,
     if (rc != 1)
         return rc;
     if (!crypto_memeq(t.fingerprint, fp, 32)) {
-        err_set_field(err, TG_ECONFLICT, "payment_id",
-                      "payment_id was already used for a different top-up (another user or "
-                      "amount)");
+        err_set_field(
+            err, TG_ECONFLICT, "payment_id",
+            "payment_id was already used for a different top-up (another user or "
+            "amount)");
         return 1;
     }
     result_from_row(&t, replayed, out);
@@ -200,30 +208,33 @@ static int check_req(const struct topup_req *r, struct tg_err *err)
     if (r->user_id <= 0)
         return err_set(err, TG_ENOTFOUND, "user not found");
     if (r->amount_micro <= 0)
-        return err_set_field(err, TG_EINVAL, "amount_usd", "amount must be greater than 0");
+        return err_set_field(err, TG_EINVAL, "amount_usd",
+                             "amount must be greater than 0");
     if (!r->source || !*r->source || strlen(r->source) > 48)
         return err_set(err, TG_EINTERNAL, "bad top-up source");
     if (!topup_payment_id_ok(r->payment_id))
         return err_set_field(err, TG_EINVAL, "payment_id",
                              "payment_id must be 1 to %d printable characters without "
-                             "spaces", TOPUP_PAYMENT_ID_MAX);
+                             "spaces",
+                             TOPUP_PAYMENT_ID_MAX);
     if (r->payment_method && strlen(r->payment_method) > 64)
         return err_set_field(err, TG_EINVAL, "payment_method",
                              "payment_method is longer than 64 bytes");
     return 0;
 }
 
-static int audit(struct store_conn *c, const struct topup_req *r, const struct topup_row *t,
-                 struct tg_err *err)
+static int audit(struct store_conn *c, const struct topup_req *r,
+                 const struct topup_row *t, struct tg_err *err)
 {
     char usd[32], *text;
     json_t *d;
     int rc;
 
     topup_format_usd(t->amount_micro, usd);
-    d = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I}", "topup_id", (json_int_t)t->id, "source",
-                  r->source, "payment_id", r->payment_id, "amount_usd", usd, "quota",
-                  (json_int_t)t->quota, "balance_after", (json_int_t)t->balance_after);
+    d = json_pack("{s:I, s:s, s:s, s:s, s:I, s:I}", "topup_id", (json_int_t)t->id,
+                  "source", r->source, "payment_id", r->payment_id, "amount_usd", usd,
+                  "quota", (json_int_t)t->quota, "balance_after",
+                  (json_int_t)t->balance_after);
     text = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
     if (!text)

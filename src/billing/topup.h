@@ -29,8 +29,8 @@ struct topup_result {
     int64_t quota;         /* quota this top-up credited */
     int64_t balance_after; /* the user's quota right after it */
     char payment_id[129];
-    char created_at[32];   /* ISO 8601, UTC */
-    int replayed;          /* 1: an earlier request with this payment_id made the credit */
+    char created_at[32]; /* ISO 8601, UTC */
+    int replayed;        /* 1: an earlier request with this payment_id made the credit */
 };
 
 /* SHA-256 over "tollgate-topup-v1\n" source "\n" user_id "\n" amount_micro: what makes
@@ -46,17 +46,18 @@ void topup_split(int64_t carry_micro, int64_t amount_micro, int64_t *quota,
 /* Credit r once. One transaction: the topups row, `quota = quota + ?` with the carry, a
  * ledger row (kind 'topup') and an audit row. A repeat of (source, payment_id) with the
  * same fingerprint answers as the first did (out->replayed = 1) and changes nothing; with
- * another user or amount it is TG_ECONFLICT. Concurrent repeats wait on the first and then
- * replay. A connection lost at COMMIT is resolved by re-reading the payment_id on a fresh
- * connection: *conn may be replaced (borrowed from pool; the caller still puts it back).
- * Returns 0 with out filled, or -1 with err: TG_ENOTFOUND (no such user), TG_ECONFLICT,
- * TG_EINVAL (bad request fields), TG_EUNAVAIL (retry with the same payment_id). */
+ * another user or amount it is TG_ECONFLICT. Concurrent repeats wait on the first and
+ * then replay. A connection lost at COMMIT is resolved by re-reading the payment_id on a
+ * fresh connection: *conn may be replaced (borrowed from pool; the caller still puts it
+ * back). Returns 0 with out filled, or -1 with err: TG_ENOTFOUND (no such user),
+ * TG_ECONFLICT, TG_EINVAL (bad request fields), TG_EUNAVAIL (retry with the same
+ * payment_id). */
 int topup_credit(struct store_pool *pool, struct store_conn **conn,
                  const struct topup_req *r, struct topup_result *out, struct tg_err *err);
 
 /* Read a JSON amount field: a decimal string ("12.34", at most 6 decimals, no sign,
- * exponent or spaces), a JSON integer, or a JSON real that is exactly the double of such a
- * decimal with at most 15 significant digits. Must be > 0 and <= max_micro. field names
+ * exponent or spaces), a JSON integer, or a JSON real that is exactly the double of such
+ * a decimal with at most 15 significant digits. Must be > 0 and <= max_micro. field names
  * the field in err. Returns 0 with *micro set, or -1 with err TG_EINVAL. */
 int topup_amount_json(json_t *v, const char *field, int64_t max_micro, int64_t *micro,
                       struct tg_err *err);

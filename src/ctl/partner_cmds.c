@@ -99,9 +99,10 @@ static int cmd_create(struct ctl *ctl)
     id = create_row(ctl, name, key_id, secret, &err);
     if (id < 0) {
         crypto_wipe(secret, sizeof(secret));
-        return ctl_fail(ctl, "%s", err.code == TG_ECONFLICT
-                                       ? "a partner with that name already exists"
-                                       : err.msg);
+        return ctl_fail(ctl, "%s",
+                        err.code == TG_ECONFLICT
+                            ? "a partner with that name already exists"
+                            : err.msg);
     }
     out = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)id, "name", name,
                     "key_id", key_id, "secret", secret, "note",
@@ -113,11 +114,11 @@ static int cmd_create(struct ctl *ctl)
 static void add_partner(const struct partner_row *p, void *ctx)
 {
     json_array_append_new(
-        ctx, json_pack("{s:I, s:s, s:s, s:s, s:b, s:I, s:s, s:s}", "id", (json_int_t)p->id,
-                       "name", p->name, "key_id", p->key_id, "status", p->status,
-                       "previous_secret_valid", p->secret_prev_enc[0] != '\0', "users",
-                       (json_int_t)p->users, "created_at", p->created_at, "updated_at",
-                       p->updated_at));
+        ctx, json_pack("{s:I, s:s, s:s, s:s, s:b, s:I, s:s, s:s}", "id",
+                       (json_int_t)p->id, "name", p->name, "key_id", p->key_id, "status",
+                       p->status, "previous_secret_valid", p->secret_prev_enc[0] != '\0',
+                       "users", (json_int_t)p->users, "created_at", p->created_at,
+                       "updated_at", p->updated_at));
 }
 
 static int cmd_list(struct ctl *ctl)
@@ -164,7 +165,8 @@ static int cmd_rotate(struct ctl *ctl)
     if (!enc || store_partner_rotate(ctl->conn, p.id, enc, &err) != 0) {
         free(enc);
         crypto_wipe(secret, sizeof(secret));
-        return ctl_fail(ctl, "%s", enc ? err.msg : "cannot seal the secret (master key?)");
+        return ctl_fail(ctl, "%s",
+                        enc ? err.msg : "cannot seal the secret (master key?)");
     }
     free(enc);
     out = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)p.id, "name", p.name,
@@ -183,8 +185,9 @@ static int set_status(struct ctl *ctl, const char *verb, const char *status)
         return 1;
     if (store_partner_set_status(ctl->conn, p.id, status, &err) < 0)
         return ctl_fail(ctl, "%s", err.msg);
-    return ctl_print(ctl, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)p.id, "name",
-                                    p.name, "key_id", p.key_id, "status", status));
+    return ctl_print(ctl,
+                     json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)p.id, "name",
+                               p.name, "key_id", p.key_id, "status", status));
 }
 
 static int cmd_disable(struct ctl *ctl)
@@ -200,7 +203,7 @@ static int cmd_enable(struct ctl *ctl)
 /* clang-format off */
 const struct ctl_cmd ctl_partner_cmds[] = {
     {"partner", "create", cmd_create, 1, "NAME",
-     "add a partner site for the external user API; prints {\"key_id\", \"secret\"} once"},
+     "add a partner site for the external user API; prints key_id and secret once"},
     {"partner", "list", cmd_list, 0, "",
      "partners with their key ids, status and number of external users"},
     {"partner", "rotate", cmd_rotate, 1, "NAME|KEY_ID",

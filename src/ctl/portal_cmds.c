@@ -47,13 +47,15 @@ static int cmd_user_list(struct ctl *ctl)
         json_decref(items);
         return ctl_fail(ctl, "--limit must be 1..10000 and --offset >= 0");
     }
-    n = store_user_list(ctl->conn, q ? q : "", (int)limit, (int)offset, add_user, items, &err);
+    n = store_user_list(ctl->conn, q ? q : "", (int)limit, (int)offset, add_user, items,
+                        &err);
     if (n < 0) {
         json_decref(items);
         return ctl_fail(ctl, "%s", err.msg);
     }
-    return ctl_print(ctl, json_pack("{s:o, s:i, s:I, s:I}", "data", items, "count", n,
-                                    "limit", (json_int_t)limit, "offset", (json_int_t)offset));
+    return ctl_print(ctl,
+                     json_pack("{s:o, s:i, s:I, s:I}", "data", items, "count", n, "limit",
+                               (json_int_t)limit, "offset", (json_int_t)offset));
 }
 
 /* Print the user after a change (re-read). */

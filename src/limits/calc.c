@@ -70,8 +70,8 @@ int limits_tpm_retry_after(int64_t prev, int64_t cur, int64_t elapsed_ms, int64_
         /* Within this minute: ceil(prev * (60000 - e - t) / 60000) + cur < limit. */
         if (prev == 0)
             return 1;
-        wait_ms = LIMITS_MINUTE_MS - elapsed_ms -
-                  (limit - cur - 1) * LIMITS_MINUTE_MS / prev;
+        wait_ms =
+            LIMITS_MINUTE_MS - elapsed_ms - (limit - cur - 1) * LIMITS_MINUTE_MS / prev;
     } else {
         /* Once the minute turns, this minute's count becomes the weighted one:
          * ceil(cur * (60000 - e') / 60000) < limit. */

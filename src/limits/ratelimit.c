@@ -1,5 +1,5 @@
-/* ratelimit: per-key rpm (GCRA), rpd, tpm and concurrency, checked in one transaction that
- * is rolled back when any check refuses, so a refused call consumes nothing. */
+/* ratelimit: per-key rpm (GCRA), rpd, tpm and concurrency, checked in one transaction
+ * that is rolled back when any check refuses, so a refused call consumes nothing. */
 #include <string.h>
 
 #include "limits/calc.h"
@@ -20,12 +20,14 @@ struct admit_ctx {
 };
 
 /* Set err to a limit refusal. Always returns 0 (the "refused" result of a check). */
-static int refuse(struct tg_err *err, const char *field, int retry_after, const char *what,
-                  int limit)
+static int refuse(struct tg_err *err, const char *field, int retry_after,
+                  const char *what, int limit)
 {
     err->retry_after = retry_after;
-    err_set_field(err, TG_ELIMIT, field, "rate limit reached: %d %s for this key; retry "
-                  "in %d s", limit, what, retry_after);
+    err_set_field(err, TG_ELIMIT, field,
+                  "rate limit reached: %d %s for this key; retry "
+                  "in %d s",
+                  limit, what, retry_after);
     return 0;
 }
 
@@ -80,7 +82,8 @@ static int check_concurrency(struct store_conn *c, const struct admit_ctx *a,
 
 /* Rows the checks update must exist before the transaction: an INSERT IGNORE inside it
  * takes a shared lock that two callers would both try to upgrade (a deadlock). */
-static int ensure_rows(struct store_conn *c, const struct admit_ctx *a, struct tg_err *err)
+static int ensure_rows(struct store_conn *c, const struct admit_ctx *a,
+                       struct tg_err *err)
 {
     if ((a->k->rpm > 0 || a->k->max_concurrency > 0) &&
         store_rl_ensure_rate(c, a->k->id, err) != 0)

@@ -26,6 +26,7 @@ static const struct fault_name {
     {"slow-drip",            FAULT_SLOW_DRIP},
     {"oversize-body",        FAULT_OVERSIZE},
     {"error-mid-stream",     FAULT_ERROR_MID},
+    {"cut-mid-event",        FAULT_CUT_MID_EVENT},
     {"none",                 FAULT_NONE},
 };
 

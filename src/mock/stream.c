@@ -8,6 +8,7 @@
 #define HANG_MS   (600L * 1000) /* the longest hang a fault makes */
 #define DRIP_MS   50            /* slow-drip: one byte per this many ms */
 #define JUNK_LINE "this line is not server-sent events\n\n"
+#define HALF_EVENT "data: {\"id\":\"cut-mid-event\",\"choi" /* no line end */
 
 /* Send text one byte per chunk, DRIP_MS apart. Returns 0 or -1. */
 static int drip(struct mock_call *c, const char *text, size_t n)
@@ -89,6 +90,8 @@ static int mid_fault(struct mock_call *c, const struct stream_ops *ops)
     case FAULT_RST:
         c->reset = 1;
         return cut(c);
+    case FAULT_CUT_MID_EVENT:
+        return stream_raw(c, HALF_EVENT) != 0 ? gone(c) : cut(c);
     case FAULT_ERROR_MID:
         if (ops->fail(c) != 0 || http_send_end(c->conn) != 0)
             return gone(c);

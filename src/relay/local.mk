@@ -30,3 +30,4 @@ libtg_relay_la_SOURCES += src/relay/relay.c src/relay/relay.h src/relay/relay_in
 	src/relay/usagelog.h
 libtg_relay_la_SOURCES += src/relay/chantest.c
 libtg_relay_la_SOURCES += src/relay/mail_smtp.c src/relay/mail_smtp.h
+libtg_relay_la_SOURCES += src/relay/captcha.c src/relay/captcha.h

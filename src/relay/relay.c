@@ -151,6 +151,7 @@ static int admit(struct call *cl, struct tg_err *err)
     struct tg_request *req = cl->req;
     struct store_conn *c;
     int rc = 0, max_out_price = 0;
+    int64_t wanted;
     char worker[64];
 
     if (chancache_price(req->app, cl->model, &cl->price, &max_out_price, err) != 1)
@@ -163,6 +164,7 @@ static int admit(struct call *cl, struct tg_err *err)
     cl->ppm = chancache_group_ppm(req->app, cl->ki->user_group);
     /* A true upper bound: no call has more input tokens than its body has bytes. */
     cl->reserved = charge_reserve(&cl->price, (int64_t)req->body.len, cl->max_output, cl->ppm);
+    wanted = cl->reserved;
     c = store_get(req->app->pool, err);
     if (!c)
         return -1;
@@ -185,10 +187,26 @@ static int admit(struct call *cl, struct tg_err *err)
     store_put(req->app->pool, c);
     if (rc == 0)
         return err_set(err, TG_EQUOTA, "insufficient quota: this call may cost up to %lld "
-                                       "and the balance is lower", (long long)cl->reserved);
+                                       "and the balance is lower", (long long)wanted);
     if (rc == 2)
         return err_set(err, TG_EQUOTA, "this key's quota limit is reached");
     return rc == 1 ? 0 : -1;
+}
+
+/* Read the usage of a held non-stream answer. Returns 0, or -1 if it is no JSON object:
+ * a cut or garbled body is never passed on as a success. */
+static int read_held(struct call *cl)
+{
+    json_t *j = json_loadb(cl->held.ptr ? cl->held.ptr : "", cl->held.len, 0, NULL);
+    int ok = json_is_object(j);
+
+    if (ok) {
+        usage_from_body(cl->ud, j, &cl->usage);
+        cl->terminal = 1;
+    }
+    json_decref(j);
+    cl->out_chars = (int64_t)cl->held.len / 2;
+    return ok ? 0 : -1;
 }
 
 enum attempt_end { A_DONE, A_RETRY, A_FAIL };
@@ -305,15 +323,15 @@ static enum attempt_end attempt(struct call *cl, const struct pick *p, int *stat
                                 : u.status == 413 ? TG_ETOOBIG : TG_EINVAL,
                            "%s", msg), A_FAIL;
         }
-        if (r != UP_OK || cl->too_big) {
-            *eclass = cl->too_big ? "too_big" : "upstream";
+        if (r != UP_OK || cl->too_big || read_held(cl) != 0) {
+            *eclass = cl->too_big ? "too_big" : r != UP_OK ? "upstream" : "malformed";
             return err_set(err, TG_EUPSTREAM, "the upstream response was invalid"), A_FAIL;
         }
         return A_DONE; /* a held (non-stream) body: sent by the caller */
     }
     /* The stream has started: finish it, with an error event if it did not end well. */
     if (!cl->client_gone)
-        sse_finish(&cl->sse, NULL, NULL);
+        relay_stream_finish(cl);
     if (cl->client_gone) {
         *eclass = "client_gone";
     } else if (cl->upstream_error_event) {
@@ -334,17 +352,9 @@ static enum attempt_end attempt(struct call *cl, const struct pick *p, int *stat
     return A_DONE;
 }
 
-/* Send a held non-stream answer and read its usage. */
+/* Send a held non-stream answer (checked by read_held). */
 static void send_held(struct call *cl)
 {
-    json_t *j = json_loadb(cl->held.ptr ? cl->held.ptr : "", cl->held.len, 0, NULL);
-
-    if (j) {
-        usage_from_body(cl->ud, j, &cl->usage);
-        cl->terminal = 1;
-        json_decref(j);
-    }
-    cl->out_chars = (int64_t)cl->held.len / 2;
     if (response_send(cl->req, 200, cl->held_type[0] ? cl->held_type : "application/json",
                       cl->held.ptr ? cl->held.ptr : "", cl->held.len) != 0)
         cl->client_gone = 1;

@@ -66,6 +66,8 @@ const char *relay_endpoint_path(enum relay_endpoint ep);
 /* relay_stream.c: upstream body callbacks. */
 int relay_on_body(void *ctx, long status, const char *data, size_t len);
 int relay_on_tick(void *ctx);
+/* The upstream stream ended: pass on an event that lacked its blank line. */
+void relay_stream_finish(struct call *cl);
 /* End the client's stream with an error event in its dialect. */
 void relay_stream_error(struct call *cl, const struct tg_err *err);
 

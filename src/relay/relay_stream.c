@@ -142,9 +142,9 @@ int relay_on_body(void *ctx, long status, const char *data, size_t len)
         return 1;
     }
     rc = sse_feed(&cl->sse, data, len, on_event, cl);
-    if (rc < 0)
+    if (rc < 0 || cl->sse.junk) /* LLM upstreams send no other lines: a broken stream */
         cl->malformed = 1;
-    return rc != 0;
+    return rc != 0 || cl->sse.junk;
 }
 
 int relay_on_tick(void *ctx)
@@ -163,10 +163,17 @@ int relay_on_tick(void *ctx)
     return 0;
 }
 
+void relay_stream_finish(struct call *cl)
+{
+    if (sse_finish(&cl->sse, on_event, cl) < 0 || cl->sse.junk)
+        cl->malformed = 1;
+}
+
 void relay_stream_error(struct call *cl, const struct tg_err *err)
 {
     json_t *body = response_error_body(cl->req->dialect, err, cl->req->id);
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    const char *msg = err->code == TG_EINTERNAL ? "internal error" : "stream failed";
     struct buf out;
 
     json_decref(body);
@@ -176,10 +183,15 @@ void relay_stream_error(struct call *cl, const struct tg_err *err)
     if (cl->ud == USAGE_ANTHROPIC)
         buf_printf(&out, "event: error\ndata: %s\n\n", text);
     else if (cl->ud == USAGE_RESPONSES)
-        buf_printf(&out, "event: error\ndata: {\"type\":\"error\",\"code\":\"%s\","
-                         "\"message\":\"%s\"}\n\n",
-                   err_name(err->code), err->code == TG_EINTERNAL ? "internal error" : "stream "
-                                                                                       "failed");
+        /* Responses clients wait for a terminal event: error, then response.failed. */
+        buf_printf(&out,
+                   "event: error\ndata: {\"type\":\"error\",\"code\":\"%s\","
+                   "\"message\":\"%s\"}\n\n"
+                   "event: response.failed\ndata: {\"type\":\"response.failed\","
+                   "\"response\":{\"id\":\"resp_%s\",\"object\":\"response\","
+                   "\"status\":\"failed\",\"error\":{\"code\":\"%s\","
+                   "\"message\":\"%s\"}}}\n\n",
+                   err_name(err->code), msg, cl->req->id, err_name(err->code), msg);
     else
         buf_printf(&out, "data: %s\n\n", text);
     if (out.ptr)

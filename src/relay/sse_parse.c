@@ -20,6 +20,7 @@ void sse_init(struct sse_parser *p)
     p->has_data = 0;
     p->saw_cr = CR_NONE;
     p->error = 0;
+    p->junk = 0;
 }
 
 void sse_free(struct sse_parser *p)
@@ -98,7 +99,10 @@ static int apply_line(struct sse_parser *p, const char *s, size_t n)
         p->has_data = 1;
         return buf_append(&p->data, val, val_len);
     }
-    return 0; /* id, retry and unknown fields are not needed */
+    if (!(name_len == 2 && memcmp(s, "id", 2) == 0) &&
+        !(name_len == 5 && memcmp(s, "retry", 5) == 0))
+        p->junk++; /* ignored as SSE says; the caller decides whether to mind */
+    return 0;      /* id and retry are not needed */
 }
 
 /* Settle a line end left waiting on a CR at the end of the previous feed: take the LF

@@ -30,6 +30,7 @@ struct sse_parser {
     int has_data;
     int saw_cr;       /* last byte was CR: a following LF belongs to it */
     int error;        /* 1 after an over-long line or event */
+    int junk;         /* lines that were no comment, data, event, id or retry field */
 };
 
 void sse_init(struct sse_parser *p);

@@ -151,13 +151,18 @@ static int event_anthropic(const char *name, const json_t *data, struct usage *u
 {
     const json_t *us = NULL; /* borrowed from data */
 
-    if (event_is(name, data, "message_start"))
+    int64_t output = u->output;
+    int start = event_is(name, data, "message_start");
+
+    if (start)
         us = json_object_get(json_object_get(data, "message"), "usage");
     else if (event_is(name, data, "message_delta"))
         us = json_object_get(data, "usage");
     if (!json_is_object(us))
         return 0;
     read_anthropic(us, u);
+    if (start)
+        u->output = output; /* message_start's output_tokens is a placeholder */
     return 1;
 }
 

@@ -1,6 +1,8 @@
 /* worker: one process of T threads looping on FCGX_Accept_r, drained by a signal thread. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <fcgiapp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,36 +29,42 @@ struct thread_slot {
 };
 
 static volatile int draining;
+/* One thread per worker waits for a connection at a time (leader/follower): no thundering
+ * herd, and a drain needs no signals: the leader sees the flag within a poll interval. */
+static pthread_mutex_t accept_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static void on_wake(int sig)
+/* 1 when the listen socket has a connection waiting, 0 on timeout. */
+static int wait_readable(int fd, int ms)
 {
-    (void)sig; /* only interrupts accept() */
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+
+    return poll(&p, 1, ms) > 0 && (p.revents & POLLIN);
 }
 
 static void *thread_main(void *arg)
 {
     struct thread_slot *t = arg;
     FCGX_Request r;
-    sigset_t wake;
+    int rc;
 
-    sigemptyset(&wake);
-    sigaddset(&wake, SIGUSR2);
-    pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
-    if (FCGX_InitRequest(&r, t->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+    if (FCGX_InitRequest(&r, t->listen_fd, 0) != 0) {
         t->state = T_DONE;
         return NULL;
     }
-    while (!draining) {
-        t->state = T_ACCEPTING;
-        if (FCGX_Accept_r(&r) < 0) {
-            if (draining)
-                break;
-            if (errno == EINTR)
-                continue;
-            struct timespec pause = {0, 10 * 1000 * 1000};
-            nanosleep(&pause, NULL);
-            continue;
+    for (;;) {
+        t->state = T_IDLE;
+        pthread_mutex_lock(&accept_mu);
+        if (draining) {
+            pthread_mutex_unlock(&accept_mu);
+            break;
         }
+        t->state = T_ACCEPTING;
+        /* The socket is non-blocking: another worker may take the connection first, and
+         * then FCGX_Accept_r fails with EAGAIN and we wait again. */
+        rc = wait_readable(t->listen_fd, 200) ? FCGX_Accept_r(&r) : -1;
+        pthread_mutex_unlock(&accept_mu);
+        if (rc < 0)
+            continue;
         t->state = T_BUSY;
         server_handle(t->app, &r);
         FCGX_Finish_r(&r);
@@ -87,11 +95,7 @@ static void drain(struct thread_slot *slots, int n, int timeout_s)
     int busy = 0;
 
     draining = 1;
-    FCGX_ShutdownPending();
     while (!all_done(slots, n, &busy) && str_mono_us() < deadline) {
-        for (int i = 0; i < n; i++)
-            if (slots[i].state == T_ACCEPTING || slots[i].state == T_IDLE)
-                pthread_kill(slots[i].tid, SIGUSR2);
         struct timespec pause = {0, 50 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
@@ -105,7 +109,6 @@ void worker_main(const struct tg_config *cfg, int listen_fd, int index, int64_t 
     struct thread_slot *slots;
     pthread_attr_t attr;
     sigset_t set;
-    struct sigaction sa;
     int sig = 0;
 
     app.cfg = cfg;
@@ -117,15 +120,13 @@ void worker_main(const struct tg_config *cfg, int listen_fd, int index, int64_t 
         log_error("worker", "event=startup_failed reason=oom");
         _exit(1);
     }
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_wake; /* no SA_RESTART: accept() returns EINTR */
-    sigaction(SIGUSR2, &sa, NULL);
+    /* Shared by every worker (the flag lives on the open file description). */
+    fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGUSR1);
-    sigaddset(&set, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     pthread_attr_init(&attr);
@@ -142,7 +143,6 @@ void worker_main(const struct tg_config *cfg, int listen_fd, int index, int64_t 
     relay_worker_start(&app);
     log_info("worker", "event=ready index=%d threads=%d", index, cfg->threads);
 
-    sigdelset(&set, SIGUSR2);
     while (sig != SIGTERM && sig != SIGINT && sig != SIGUSR1) {
         if (sigwait(&set, &sig) != 0)
             sig = 0;

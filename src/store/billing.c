@@ -5,25 +5,40 @@
 #include "store/billing.h"
 #include "util/log.h"
 
-static const char SQL_USER_RESERVE[] =
-    "UPDATE users SET quota = quota - ? WHERE id = ? AND quota >= ? AND status = 'active'";
-static const char SQL_KEY_RESERVE[] =
-    "UPDATE api_keys SET quota_used = quota_used + ? WHERE id = ? "
-    "AND (quota_limit IS NULL OR quota_used + ? <= quota_limit)";
+/* A reservation is two autocommit statements, so no transaction holds the user's row (the
+ * hottest row: every call of the user takes it) across a network round trip:
+ *  1. the request's ledger row, inserted as 'released' with amount 0 (a row that holds
+ *     nothing: if the process dies right after, it changes no balance), then
+ *  2. one conditional multi-table UPDATE that takes the amount from the user and from the
+ *     key's cap and flips the row to 'reserved', all or nothing.
+ * Settling is one multi-table UPDATE as well, guarded by state = 'reserved'. Every
+ * statement names ledger, users, api_keys in that order, so they lock rows in the same
+ * order and cannot deadlock each other. */
 static const char SQL_LEDGER_RESERVE[] =
     "INSERT INTO ledger (user_id, key_id, kind, request_id, reserved, amount, state, worker) "
-    "VALUES (?, ?, 'charge', ?, ?, 0, 'reserved', ?)";
-static const char SQL_LEDGER_LOCK[] =
-    "SELECT id, user_id, COALESCE(key_id, 0), reserved FROM ledger "
-    "WHERE request_id = ? AND state = 'reserved' FOR UPDATE";
-static const char SQL_USER_SETTLE[] =
-    "UPDATE users SET quota = quota + ?, used_quota = used_quota + ?, "
-    "request_count = request_count + ? WHERE id = ?";
-static const char SQL_KEY_SETTLE[] =
-    "UPDATE api_keys SET quota_used = quota_used - ? + ?, request_count = request_count + ?,"
-    " last_used_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
-static const char SQL_LEDGER_SETTLE[] =
-    "UPDATE ledger SET amount = ?, state = ?, settled_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
+    "VALUES (?, NULLIF(?, 0), 'charge', ?, ?, 0, 'released', ?)";
+static const char SQL_RESERVE[] =
+    "UPDATE ledger l STRAIGHT_JOIN users u ON u.id = l.user_id "
+    "LEFT JOIN api_keys k ON k.id = l.key_id "
+    "SET u.quota = u.quota - l.reserved, k.quota_used = k.quota_used + l.reserved, "
+    "l.state = 'reserved' "
+    "WHERE l.request_id = ? AND l.state = 'released' AND l.amount = 0 "
+    "AND u.quota >= l.reserved AND u.status = 'active' "
+    "AND (k.id IS NULL OR k.quota_limit IS NULL OR k.quota_used + l.reserved <= k.quota_limit)";
+static const char SQL_RESERVE_UNDO[] =
+    "DELETE FROM ledger WHERE request_id = ? AND state = 'released' AND amount = 0";
+static const char SQL_USER_COVERS[] =
+    "SELECT COUNT(*) FROM users WHERE id = ? AND quota >= ? AND status = 'active'";
+static const char SQL_SETTLE[] =
+    "UPDATE ledger l STRAIGHT_JOIN users u ON u.id = l.user_id "
+    "LEFT JOIN api_keys k ON k.id = l.key_id "
+    "SET u.quota = u.quota + l.reserved - LEAST(?, l.reserved), "
+    "u.used_quota = u.used_quota + LEAST(?, l.reserved), "
+    "u.request_count = u.request_count + ?, "
+    "k.quota_used = k.quota_used - l.reserved + LEAST(?, l.reserved), "
+    "k.request_count = k.request_count + ?, k.last_used_at = CURRENT_TIMESTAMP(3), "
+    "l.amount = -LEAST(?, l.reserved), l.state = ?, l.settled_at = CURRENT_TIMESTAMP(3) "
+    "WHERE l.request_id = ? AND l.state = 'reserved'";
 static const char SQL_USAGE_INSERT[] =
     "INSERT IGNORE INTO usage_logs (request_id, user_id, key_id, channel_id, service, model, "
     "endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, quota, "
@@ -34,85 +49,66 @@ static const char SQL_STALE[] =
     "SELECT request_id FROM ledger WHERE state = 'reserved' "
     "AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 200";
 
+/* Tries for a statement that met a deadlock or a lock wait timeout (it changed nothing). */
+#define LOCK_TRIES 3
+
+/* store_exec, again while the database answers busy. */
+static int64_t exec_retry(struct store_conn *c, const char *sql, struct tg_err *err,
+                          const char *request_id)
+{
+    int64_t n = -1;
+
+    for (int i = 0; i < LOCK_TRIES; i++) {
+        n = store_exec(c, sql, err, "s", request_id);
+        if (n >= 0 || err->code != TG_EUNAVAIL)
+            break;
+    }
+    return n;
+}
+
 int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
                   const char *request_id, int64_t amount, const char *worker,
                   struct tg_err *err)
 {
-    int64_t n;
+    int64_t n, covers = 0;
 
     if (amount <= 0) /* a zero update reads "0 rows": never reserve 0 */
         return err_set(err, TG_EINTERNAL, "bad reservation");
-    if (store_begin(c, err) != 0)
-        return -1;
-    n = store_exec(c, SQL_USER_RESERVE, err, "iii", amount, user_id, amount);
-    if (n == 1 && key_id > 0)
-        n = store_exec(c, SQL_KEY_RESERVE, err, "iii", amount, key_id, amount) == 1 ? 1 : -2;
-    if (n < 0 && n != -2)
-        goto fail;
-    if (n == 0 || n == -2) {
-        store_rollback(c);
-        return n == 0 ? 0 : 2;
-    }
     if (store_exec(c, SQL_LEDGER_RESERVE, err, "iisis", user_id, key_id > 0 ? key_id : 0,
                    request_id, amount, worker) != 1)
-        goto fail;
-    if (store_commit(c, err) != 0)
-        return -1; /* outcome unknown: the reaper releases it if it did commit */
-    return 1;
-fail:
-    store_rollback(c);
-    return -1;
+        return -1;
+    n = exec_retry(c, SQL_RESERVE, err, request_id);
+    if (n > 0)
+        return 1;
+    /* Refused (or failed): the placeholder row goes, so nothing is left behind. */
+    {
+        struct tg_err e2 = {0};
+        if (store_exec(c, SQL_RESERVE_UNDO, &e2, "s", request_id) < 0)
+            log_warn("billing", "event=reserve_undo_failed request=%s", request_id);
+    }
+    if (n < 0)
+        return -1;
+    if (store_query_i64(c, SQL_USER_COVERS, &covers, err, "ii", user_id, amount) < 0)
+        return -1;
+    return covers > 0 && key_id > 0 ? 2 : 0;
 }
 
 int store_settle(struct store_conn *c, const char *request_id, int64_t charge, int released,
                  struct tg_err *err)
 {
-    struct store_res *r;
-    int64_t lid, uid, kid, reserved;
-    int rc;
+    int64_t n = -1;
+    int count = released ? 0 : 1;
+    const char *state = released && charge == 0 ? "released" : "settled";
 
     if (charge < 0)
         charge = 0;
-    if (store_begin(c, err) != 0)
-        return -1;
-    r = store_query(c, SQL_LEDGER_LOCK, err, "s", request_id);
-    if (!r)
-        goto fail;
-    rc = store_next(r);
-    if (rc != 1) {
-        store_res_free(r);
-        if (rc < 0) {
-            err_set(err, TG_EINTERNAL, "database error");
-            goto fail;
-        }
-        store_rollback(c);
-        return 0;
+    for (int i = 0; i < LOCK_TRIES; i++) {
+        n = store_exec(c, SQL_SETTLE, err, "iiuiuiss", charge, charge, count, charge, count,
+                       charge, state, request_id);
+        if (n >= 0 || err->code != TG_EUNAVAIL)
+            break;
     }
-    lid = store_col_i64(r, 0);
-    uid = store_col_i64(r, 1);
-    kid = store_col_i64(r, 2);
-    reserved = store_col_i64(r, 3);
-    store_res_free(r);
-    if (charge > reserved) {
-        log_warn("billing", "event=charge_over_reservation charge=%lld reserved=%lld",
-                 (long long)charge, (long long)reserved);
-        charge = reserved;
-    }
-    if (store_exec(c, SQL_USER_SETTLE, err, "iiui", reserved - charge, charge,
-                   released ? 0 : 1, uid) < 0)
-        goto fail;
-    if (kid > 0 && store_exec(c, SQL_KEY_SETTLE, err, "iiui", reserved, charge,
-                              released ? 0 : 1, kid) < 0)
-        goto fail;
-    if (store_exec(c, SQL_LEDGER_SETTLE, err, "isi", -charge,
-                   released && charge == 0 ? "released" : "settled", lid) != 1)
-        goto fail;
-    if (store_commit(c, err) != 0)
-        return -1;
-    return 1;
-fail:
-    store_rollback(c);
-    return -1;
+    return n < 0 ? -1 : n > 0;
 }
 
 int store_usage_insert(struct store_conn *c, const struct usage_log *rows, int n,

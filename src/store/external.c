@@ -12,12 +12,16 @@ static const char SQL_GET[] =
     "COALESCE(u.display_name, ''), COALESCE(u.contact_email, ''), COALESCE(u.phone, ''), "
     "COALESCE(u.wechat_openid, ''), COALESCE(u.wechat_unionid, ''), "
     "COALESCE(u.alipay_userid, ''), u.login_type, u.external_data, u.status, u.quota, "
-    "u.used_quota, u.request_count, " ISO("u.created_at") ", " ISO("u.updated_at") ", "
-    "COALESCE((SELECT " ISO("MAX(l.created_at)") " FROM usage_logs l "
-    "WHERE l.user_id = u.id), '') "
-    "FROM users u WHERE u.partner_id = ? AND u.external_user_id = ?";
+    "u.used_quota, u.request_count, " ISO("u.created_at") ", " ISO(
+        "u.updated_at") ", "
+                        "COALESCE((SELECT " ISO(
+                            "MAX(l.created_at)") " FROM usage_logs l "
+                                                 "WHERE l.user_id = u.id), '') "
+                                                 "FROM users u WHERE u.partner_id = ? "
+                                                 "AND u.external_user_id = ?";
 static const char SQL_INSERT[] =
-    "INSERT INTO users (username, partner_id, external_user_id, is_external, display_name, "
+    "INSERT INTO users (username, partner_id, external_user_id, is_external, "
+    "display_name, "
     "contact_email, phone, wechat_openid, wechat_unionid, alipay_userid, login_type, "
     "external_data, status, quota) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, "
     "COALESCE(?, 'password'), ?, COALESCE(?, 'active'), 0)";
@@ -27,31 +31,32 @@ static const char SQL_UPDATE[] =
     "wechat_openid = IF(?, ?, wechat_openid), wechat_unionid = IF(?, ?, wechat_unionid), "
     "alipay_userid = IF(?, ?, alipay_userid), "
     "login_type = IF(?, COALESCE(?, 'password'), login_type), "
-    "external_data = IF(?, ?, external_data), status = IF(?, COALESCE(?, status), status) "
+    "external_data = IF(?, ?, external_data), status = IF(?, COALESCE(?, status), "
+    "status) "
     "WHERE id = ? AND status <> 'deleted'";
-static const char SQL_AUDIT[] =
-    "INSERT INTO audit_log (actor_partner_id, action, target_type, target_id, detail, ip) "
-    "VALUES (?, ?, 'user', ?, ?, ?)";
+static const char SQL_AUDIT[] = "INSERT INTO audit_log (actor_partner_id, action, "
+                                "target_type, target_id, detail, ip) "
+                                "VALUES (?, ?, 'user', ?, ?, ?)";
 static const char SQL_RANGE[] =
     "SELECT DATE_FORMAT(f, '%Y-%m-%d'), DATE_FORMAT(t, '%Y-%m-%d'), DATEDIFF(t, f) FROM "
     "(SELECT t, IF(? IS NULL, t - INTERVAL 29 DAY, CAST(? AS DATE)) f FROM "
     "(SELECT IF(? IS NULL, CURRENT_DATE(), CAST(? AS DATE)) t) a) b";
-#define USAGE_SUMS                                                                         \
-    "COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), "         \
-    "COALESCE(SUM(cache_read_tokens), 0), COALESCE(SUM(cache_write_tokens), 0), "         \
+#define USAGE_SUMS                                                                       \
+    "COUNT(*), COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), "        \
+    "COALESCE(SUM(cache_read_tokens), 0), COALESCE(SUM(cache_write_tokens), 0), "        \
     "COALESCE(SUM(quota), 0) "
-#define IN_RANGE                                                                           \
-    "WHERE user_id = ? AND created_at >= CAST(? AS DATE) "                                 \
+#define IN_RANGE                                                                         \
+    "WHERE user_id = ? AND created_at >= CAST(? AS DATE) "                               \
     "AND created_at < CAST(? AS DATE) + INTERVAL 1 DAY "
 static const char SQL_BY_DAY[] =
-    "SELECT DATE_FORMAT(created_at, '%Y-%m-%d') d, " USAGE_SUMS "FROM usage_logs " IN_RANGE
-    "GROUP BY d ORDER BY d";
+    "SELECT DATE_FORMAT(created_at, '%Y-%m-%d') d, " USAGE_SUMS
+    "FROM usage_logs " IN_RANGE "GROUP BY d ORDER BY d";
 static const char SQL_BY_MODEL[] =
     "SELECT model, " USAGE_SUMS "FROM usage_logs " IN_RANGE
     "GROUP BY model ORDER BY SUM(quota) DESC, model LIMIT 200";
 static const char SQL_TOPUPS[] =
-    "SELECT id, amount_micro_usd, quota, source, payment_id, COALESCE(payment_method, ''), "
-    ISO("created_at") " FROM topups " IN_RANGE "ORDER BY id LIMIT ?";
+    "SELECT id, amount_micro_usd, quota, source, payment_id, COALESCE(payment_method, "
+    "''), " ISO("created_at") " FROM topups " IN_RANGE "ORDER BY id LIMIT ?";
 static const char SQL_TOPUP_TOTALS[] =
     "SELECT COUNT(*), COALESCE(SUM(amount_micro_usd), 0), COALESCE(SUM(quota), 0) "
     "FROM topups " IN_RANGE;
@@ -148,7 +153,8 @@ int64_t store_ext_user_update(struct store_conn *c, int64_t user_id,
 }
 
 int store_ext_audit(struct store_conn *c, int64_t partner_id, const char *action,
-                    int64_t user_id, const char *detail, const char *ip, struct tg_err *err)
+                    int64_t user_id, const char *detail, const char *ip,
+                    struct tg_err *err)
 {
     return store_exec(c, SQL_AUDIT, err, "isiss", partner_id, action, user_id, detail,
                       ip && *ip ? ip : NULL) < 0
@@ -178,13 +184,13 @@ int store_ext_range(struct store_conn *c, const char *from, const char *to,
     return rc < 0 ? err_set(err, TG_EINTERNAL, "database error") : rc;
 }
 
-int store_ext_usage(struct store_conn *c, int64_t user_id, const char *from, const char *to,
-                    enum ext_usage_by by,
+int store_ext_usage(struct store_conn *c, int64_t user_id, const char *from,
+                    const char *to, enum ext_usage_by by,
                     void (*fn)(const struct ext_usage_row *r, void *ctx), void *ctx,
                     struct tg_err *err)
 {
-    struct store_res *r = store_query(c, by == EXT_BY_DAY ? SQL_BY_DAY : SQL_BY_MODEL, err,
-                                      "iss", user_id, from, to);
+    struct store_res *r = store_query(c, by == EXT_BY_DAY ? SQL_BY_DAY : SQL_BY_MODEL,
+                                      err, "iss", user_id, from, to);
     struct ext_usage_row u;
     int n = 0, rc;
 
@@ -211,7 +217,8 @@ int store_ext_topups(struct store_conn *c, int64_t user_id, const char *from,
                      void (*fn)(const struct ext_topup_row *t, void *ctx), void *ctx,
                      struct tg_err *err)
 {
-    struct store_res *r = store_query(c, SQL_TOPUPS, err, "issu", user_id, from, to, limit);
+    struct store_res *r =
+        store_query(c, SQL_TOPUPS, err, "issu", user_id, from, to, limit);
     struct ext_topup_row t;
     int n = 0, rc;
 

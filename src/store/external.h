@@ -15,9 +15,9 @@ enum ext_field_id {
     EXT_WECHAT_OPENID,
     EXT_WECHAT_UNIONID,
     EXT_ALIPAY_USERID,
-    EXT_LOGIN_TYPE,   /* wechat | alipay | sms | email */
-    EXT_DATA,         /* JSON object text */
-    EXT_STATUS,       /* active | suspended */
+    EXT_LOGIN_TYPE, /* wechat | alipay | sms | email */
+    EXT_DATA,       /* JSON object text */
+    EXT_STATUS,     /* active | suspended */
     EXT_NFIELDS
 };
 
@@ -30,19 +30,19 @@ struct ext_fields {
 
 struct ext_user {
     int64_t id, partner_id;
-    char external_user_id[401]; /* 100 characters of up to 4 bytes */
-    char username[65];          /* tollgate's own login name (generated) */
+    char external_user_id[401];   /* 100 characters of up to 4 bytes */
+    char username[65];            /* tollgate's own login name (generated) */
     char field[EXT_NFIELDS][129]; /* "" = NULL; except EXT_DATA (see external_data) */
-    char email[255];            /* EXT_EMAIL is kept here (longer than 128) */
+    char email[255];              /* EXT_EMAIL is kept here (longer than 128) */
     int64_t quota, used_quota, request_count;
     char created_at[32], updated_at[32], last_used_at[32]; /* "" = never */
-    char *external_data;        /* owned JSON text, or NULL */
+    char *external_data;                                   /* owned JSON text, or NULL */
 };
 
 /* Release what a filled ext_user owns. Accepts NULL. */
 void store_ext_user_clear(struct ext_user *u);
-/* The user (deleted ones too: check status) of partner_id with this external id. Returns 1
- * found, 0 none, -1 error. Clear u with store_ext_user_clear after 1. */
+/* The user (deleted ones too: check status) of partner_id with this external id. Returns
+ * 1 found, 0 none, -1 error. Clear u with store_ext_user_clear after 1. */
 int store_ext_user_get(struct store_conn *c, int64_t partner_id, const char *external_id,
                        struct ext_user *u, struct tg_err *err);
 /* Create an external user with the fields that are set (others NULL or default) and the
@@ -57,13 +57,15 @@ int64_t store_ext_user_update(struct store_conn *c, int64_t user_id,
                               const struct ext_fields *f, struct tg_err *err);
 /* An audit row by a partner about a user. Returns 0 or -1. */
 int store_ext_audit(struct store_conn *c, int64_t partner_id, const char *action,
-                    int64_t user_id, const char *detail, const char *ip, struct tg_err *err);
+                    int64_t user_id, const char *detail, const char *ip,
+                    struct tg_err *err);
 
 /* Resolve a day range: from and to are "YYYY-MM-DD" or NULL (to: today; from: 29 days
  * before to). Writes the resolved dates and the number of days between them. Returns 1,
  * 0 when a date is not a real date, -1 error. */
 int store_ext_range(struct store_conn *c, const char *from, const char *to,
-                    char from_out[11], char to_out[11], int64_t *days, struct tg_err *err);
+                    char from_out[11], char to_out[11], int64_t *days,
+                    struct tg_err *err);
 
 struct ext_usage_row {
     char key[129]; /* day "YYYY-MM-DD" or model */
@@ -73,8 +75,8 @@ struct ext_usage_row {
 enum ext_usage_by { EXT_BY_DAY, EXT_BY_MODEL };
 /* Usage of a user from day `from` to day `to` (inclusive), grouped by day (ascending) or
  * by model (most quota first, at most 200). Returns the row count or -1. */
-int store_ext_usage(struct store_conn *c, int64_t user_id, const char *from, const char *to,
-                    enum ext_usage_by by,
+int store_ext_usage(struct store_conn *c, int64_t user_id, const char *from,
+                    const char *to, enum ext_usage_by by,
                     void (*fn)(const struct ext_usage_row *r, void *ctx), void *ctx,
                     struct tg_err *err);
 

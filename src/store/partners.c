@@ -4,9 +4,9 @@
 #include "store/partners.h"
 #include "util/str.h"
 
-#define PARTNER_COLS                                                                       \
-    "id, name, key_id, status, secret_enc, COALESCE(secret_prev_enc, ''), "               \
-    "DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "                                      \
+#define PARTNER_COLS                                                                     \
+    "id, name, key_id, status, secret_enc, COALESCE(secret_prev_enc, ''), "              \
+    "DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "                                    \
     "DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%sZ')"
 
 static const char SQL_CREATE[] =
@@ -81,8 +81,8 @@ static int one_partner(struct store_res *r, struct partner_row *p, struct tg_err
     return rc < 0 ? err_set(err, TG_EINTERNAL, "database error") : rc;
 }
 
-int store_partner_by_key(struct store_conn *c, const char *key_id, struct partner_row *out,
-                         struct tg_err *err)
+int store_partner_by_key(struct store_conn *c, const char *key_id,
+                         struct partner_row *out, struct tg_err *err)
 {
     return one_partner(store_query(c, SQL_BY_KEY, err, "s", key_id), out, err);
 }
@@ -90,9 +90,9 @@ int store_partner_by_key(struct store_conn *c, const char *key_id, struct partne
 int store_partner_find(struct store_conn *c, const char *name_or_key,
                        struct partner_row *out, struct tg_err *err)
 {
-    return one_partner(store_query(c, SQL_FIND, err, "sss", name_or_key, name_or_key,
-                                   name_or_key),
-                       out, err);
+    return one_partner(
+        store_query(c, SQL_FIND, err, "sss", name_or_key, name_or_key, name_or_key), out,
+        err);
 }
 
 int store_partner_list(struct store_conn *c,

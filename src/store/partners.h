@@ -8,23 +8,23 @@
 #include "store/store.h"
 
 /* AAD of a partner secret sealed with crypto_seal: binds the ciphertext to its row. */
-#define PARTNER_AAD_FMT "partners.secret:%lld"
+#define PARTNER_AAD_FMT   "partners.secret:%lld"
 #define PARTNER_NONCE_TTL 600 /* seconds a nonce is remembered (2 x the clock window) */
 
 struct partner_row {
     int64_t id;
     char name[129];
     char key_id[65];
-    char status[10];          /* active | disabled */
-    char secret_enc[512];     /* crypto_seal text of the current secret */
+    char status[10];           /* active | disabled */
+    char secret_enc[512];      /* crypto_seal text of the current secret */
     char secret_prev_enc[512]; /* the secret before the last rotation, or "" */
-    int64_t users;            /* external users of this partner (lists only) */
+    int64_t users;             /* external users of this partner (lists only) */
     char created_at[32], updated_at[32];
 };
 
-/* Insert a partner with an empty secret (seal it with store_partner_set_secret once the id
- * is known, in the same transaction). Returns the id, or -1 (TG_ECONFLICT: name or key id
- * taken). */
+/* Insert a partner with an empty secret (seal it with store_partner_set_secret once the
+ * id is known, in the same transaction). Returns the id, or -1 (TG_ECONFLICT: name or key
+ * id taken). */
 int64_t store_partner_create(struct store_conn *c, const char *name, const char *key_id,
                              struct tg_err *err);
 /* Store the sealed current secret. Returns 0 or -1. */
@@ -35,8 +35,8 @@ int store_partner_set_secret(struct store_conn *c, int64_t id, const char *secre
 int store_partner_rotate(struct store_conn *c, int64_t id, const char *secret_enc,
                          struct tg_err *err);
 /* An active or disabled partner by key id. Returns 1 found, 0 none, -1 error. */
-int store_partner_by_key(struct store_conn *c, const char *key_id, struct partner_row *out,
-                         struct tg_err *err);
+int store_partner_by_key(struct store_conn *c, const char *key_id,
+                         struct partner_row *out, struct tg_err *err);
 /* A partner by key id or else by name. Returns 1, 0, -1. */
 int store_partner_find(struct store_conn *c, const char *name_or_key,
                        struct partner_row *out, struct tg_err *err);

@@ -14,30 +14,35 @@ static const char SQL_GRANT[] =
     "INSERT INTO ledger (user_id, kind, amount, state, settled_at) "
     "VALUES (?, 'grant', ?, 'settled', CURRENT_TIMESTAMP(3))";
 static const char SQL_VERIFIED[] = "UPDATE users SET email_verified = 1 WHERE id = ?";
-static const char SQL_SETTINGS[] = "SELECT COALESCE(settings, '{}') FROM users WHERE id = ?";
+static const char SQL_SETTINGS[] =
+    "SELECT COALESCE(settings, '{}') FROM users WHERE id = ?";
 static const char SQL_PROFILE[] =
     "UPDATE users SET display_name = IF(?, ?, display_name), "
     "username = COALESCE(?, username), settings = COALESCE(?, settings) "
     "WHERE id = ? AND status = 'active'";
 static const char SQL_SCRUB[] =
-    "UPDATE users SET status = 'deleted', username = CONCAT('deleted-', id), email = NULL, "
+    "UPDATE users SET status = 'deleted', username = CONCAT('deleted-', id), email = "
+    "NULL, "
     "display_name = NULL, password_hash = NULL, phone = NULL, wechat_openid = NULL, "
     "wechat_unionid = NULL, alipay_userid = NULL, external_user_id = NULL, "
     "external_data = NULL, settings = NULL, totp_secret = NULL, totp_enabled = 0 "
     "WHERE id = ? AND status <> 'deleted'";
 static const char SQL_SCRUB_KEYS[] =
     "UPDATE api_keys SET status = 'revoked' WHERE user_id = ? AND status <> 'revoked'";
-static const char SQL_SCRUB_SESSIONS[] = "UPDATE sessions SET state = 'revoked', ip = NULL, "
-                                         "user_agent = NULL WHERE user_id = ?";
+static const char SQL_SCRUB_SESSIONS[] =
+    "UPDATE sessions SET state = 'revoked', ip = NULL, "
+    "user_agent = NULL WHERE user_id = ?";
 static const char SQL_SCRUB_TOKENS[] = "DELETE FROM email_tokens WHERE user_id = ?";
 static const char SQL_SCRUB_EVENTS[] = "DELETE FROM login_events WHERE user_id = ?";
 static const char SQL_STATUS[] = "UPDATE users SET status = ? WHERE id = ? "
                                  "AND status <> 'deleted'";
-static const char SQL_PLAN[] = "UPDATE users SET plan = ? WHERE id = ? AND status <> 'deleted'";
+static const char SQL_PLAN[] =
+    "UPDATE users SET plan = ? WHERE id = ? AND status <> 'deleted'";
 static const char SQL_PLAN_KEYS[] =
     "UPDATE api_keys SET rpm = IF(rpm = 0 OR rpm > ?, ?, rpm), "
     "rpd = IF(rpd = 0 OR rpd > ?, ?, rpd), tpm = IF(tpm = 0 OR tpm > ?, ?, tpm), "
-    "max_concurrency = IF(max_concurrency = 0 OR max_concurrency > ?, ?, max_concurrency) "
+    "max_concurrency = IF(max_concurrency = 0 OR max_concurrency > ?, ?, "
+    "max_concurrency) "
     "WHERE user_id = ? AND status <> 'revoked'";
 
 static const char SQL_TOKEN_VOID[] =
@@ -52,7 +57,8 @@ static const char SQL_TOKEN_PEEK[] =
 static const char SQL_TOKEN_USE[] =
     "UPDATE email_tokens SET used_at = CURRENT_TIMESTAMP(3) WHERE token_hash = ? "
     "AND purpose = ? AND used_at IS NULL AND expires_at > CURRENT_TIMESTAMP(3)";
-static const char SQL_TOKEN_OWNER[] = "SELECT user_id FROM email_tokens WHERE token_hash = ?";
+static const char SQL_TOKEN_OWNER[] =
+    "SELECT user_id FROM email_tokens WHERE token_hash = ?";
 
 static const char SQL_LOGIN_EVENT[] =
     "INSERT INTO login_events (user_id, login, ok, ip, user_agent) "
@@ -86,8 +92,7 @@ static const char SQL_AUDIT[] =
 int store_portal_taken(struct store_conn *c, const char *username, const char *email,
                        int *username_taken, int *email_taken, struct tg_err *err)
 {
-    struct store_res *r =
-        store_query(c, SQL_TAKEN, err, "ss", username, email);
+    struct store_res *r = store_query(c, SQL_TAKEN, err, "ss", username, email);
     int rc;
 
     *username_taken = *email_taken = 0;
@@ -102,9 +107,10 @@ int store_portal_taken(struct store_conn *c, const char *username, const char *e
     return rc < 0 ? err_set(err, TG_EINTERNAL, "database error") : 0;
 }
 
-int64_t store_portal_register(struct store_conn *c, const char *username, const char *email,
-                              const char *display_name, const char *password_hash,
-                              int64_t quota, struct tg_err *err)
+int64_t store_portal_register(struct store_conn *c, const char *username,
+                              const char *email, const char *display_name,
+                              const char *password_hash, int64_t quota,
+                              struct tg_err *err)
 {
     int64_t id;
 
@@ -194,7 +200,8 @@ int store_email_token_create(struct store_conn *c, int64_t user_id, const char *
 int store_email_token_peek(struct store_conn *c, const unsigned char hash[32],
                            const char *purpose, int64_t *user_id, struct tg_err *err)
 {
-    return store_query_i64(c, SQL_TOKEN_PEEK, user_id, err, "bs", hash, (size_t)32, purpose);
+    return store_query_i64(c, SQL_TOKEN_PEEK, user_id, err, "bs", hash, (size_t)32,
+                           purpose);
 }
 
 int store_email_token_use(struct store_conn *c, const unsigned char hash[32],
@@ -249,9 +256,9 @@ int64_t store_portal_key_update(struct store_conn *c, int64_t id, int64_t user_i
     return store_exec(c, SQL_KEY_UPDATE, err, "usususususuiiuuuuuuuuuusii", u->set_name,
                       u->name, u->set_description, u->description, u->set_services,
                       u->services, u->set_models, u->models, u->set_ip_allow, u->ip_allow,
-                      u->set_quota_limit, u->quota_limit, u->quota_limit, u->set_rpm, u->rpm,
-                      u->set_rpd, u->rpd, u->set_tpm, u->tpm, u->set_conc, u->conc,
-                      u->set_expires, u->expires_days, u->status, id, user_id);
+                      u->set_quota_limit, u->quota_limit, u->quota_limit, u->set_rpm,
+                      u->rpm, u->set_rpd, u->rpd, u->set_tpm, u->tpm, u->set_conc,
+                      u->conc, u->set_expires, u->expires_days, u->status, id, user_id);
 }
 
 int store_audit(struct store_conn *c, int64_t actor_user_id, const char *action,
@@ -261,8 +268,8 @@ int store_audit(struct store_conn *c, int64_t actor_user_id, const char *action,
     char tid[24];
 
     snprintf(tid, sizeof(tid), "%lld", (long long)target_id);
-    return store_exec(c, SQL_AUDIT, err, "isssss", actor_user_id, action, target_type, tid,
-                      detail, ip) < 0
+    return store_exec(c, SQL_AUDIT, err, "isssss", actor_user_id, action, target_type,
+                      tid, detail, ip) < 0
                ? -1
                : 0;
 }

@@ -12,15 +12,16 @@
 int store_portal_taken(struct store_conn *c, const char *username, const char *email,
                        int *username_taken, int *email_taken, struct tg_err *err);
 /* Create a self-registered user (plan free, e-mail unverified) with quota, and a ledger
- * grant row for that quota when it is > 0. Call inside a transaction. Returns the id or -1
- * (TG_ECONFLICT when the username or e-mail is taken). */
-int64_t store_portal_register(struct store_conn *c, const char *username, const char *email,
-                              const char *display_name, const char *password_hash,
-                              int64_t quota, struct tg_err *err);
+ * grant row for that quota when it is > 0. Call inside a transaction. Returns the id or
+ * -1 (TG_ECONFLICT when the username or e-mail is taken). */
+int64_t store_portal_register(struct store_conn *c, const char *username,
+                              const char *email, const char *display_name,
+                              const char *password_hash, int64_t quota,
+                              struct tg_err *err);
 int store_portal_set_verified(struct store_conn *c, int64_t user_id, struct tg_err *err);
 
-/* The user's settings JSON text (malloc'd, "{}" when unset) in *out. Returns 1, 0 (no such
- * user), -1. */
+/* The user's settings JSON text (malloc'd, "{}" when unset) in *out. Returns 1, 0 (no
+ * such user), -1. */
 int store_portal_settings(struct store_conn *c, int64_t user_id, char **out,
                           struct tg_err *err);
 /* Change profile fields of an active user; fields not set are left alone. Returns
@@ -43,8 +44,8 @@ int64_t store_portal_scrub(struct store_conn *c, int64_t user_id, struct tg_err 
 int64_t store_portal_set_status(struct store_conn *c, int64_t user_id, const char *status,
                                 struct tg_err *err);
 /* Admin: set the plan, and bring the user's live keys within its ceilings (a limit of 0,
- * unlimited, becomes the ceiling). Call inside a transaction. Returns changed user rows or
- * -1. */
+ * unlimited, becomes the ceiling). Call inside a transaction. Returns changed user rows
+ * or -1. */
 int64_t store_portal_set_plan(struct store_conn *c, int64_t user_id, const char *plan,
                               int rpm, int rpd, int tpm, int conc, struct tg_err *err);
 

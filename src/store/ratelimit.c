@@ -3,7 +3,8 @@
 
 #include "store/ratelimit.h"
 
-static const char SQL_ENSURE_RATE[] = "INSERT IGNORE INTO key_rate (key_id, tat) VALUES (?, 0)";
+static const char SQL_ENSURE_RATE[] =
+    "INSERT IGNORE INTO key_rate (key_id, tat) VALUES (?, 0)";
 static const char SQL_ENSURE_DAY[] =
     "INSERT IGNORE INTO key_day (key_id, day, n) VALUES (?, ?, 0)";
 static const char SQL_DAY_PURGE[] = "DELETE FROM key_day WHERE key_id = ? AND day < ?";
@@ -31,7 +32,8 @@ static const char SQL_LEASE_TAKE[] =
     "ON DUPLICATE KEY UPDATE expires_at = VALUES(expires_at)";
 static const char SQL_LEASE_DROP[] = "DELETE FROM key_leases WHERE request_id = ?";
 
-static const char SQL_THR_UNTIL[] = "SELECT blocked_until FROM throttle WHERE subject = ?";
+static const char SQL_THR_UNTIL[] =
+    "SELECT blocked_until FROM throttle WHERE subject = ?";
 /* ON DUPLICATE KEY UPDATE assigns left to right and later terms see earlier results:
  * failures restarts at 1 when the window is over, window_start follows that restart, and
  * blocked_until uses the new count. */
@@ -68,11 +70,12 @@ int store_rl_read_committed(struct store_conn *c, struct tg_err *err)
     return store_exec(c, SQL_READ_COMMITTED, err, "") < 0 ? -1 : 0;
 }
 
-int store_rl_gcra(struct store_conn *c, int64_t key_id, int64_t now_us, int64_t interval_us,
-                  int64_t burst_us, int64_t *tat_us, struct tg_err *err)
+int store_rl_gcra(struct store_conn *c, int64_t key_id, int64_t now_us,
+                  int64_t interval_us, int64_t burst_us, int64_t *tat_us,
+                  struct tg_err *err)
 {
-    int64_t n = store_exec(c, SQL_GCRA, err, "iiiiii", now_us, interval_us, key_id, now_us,
-                           now_us, burst_us);
+    int64_t n = store_exec(c, SQL_GCRA, err, "iiiiii", now_us, interval_us, key_id,
+                           now_us, now_us, burst_us);
 
     if (n < 0)
         return -1;
@@ -139,8 +142,9 @@ int store_rl_lease(struct store_conn *c, int64_t key_id, const char *request_id,
         return -1;
     if (live >= limit)
         return 0;
-    return store_exec(c, SQL_LEASE_TAKE, err, "sii", request_id, key_id, expires_s) < 0 ? -1
-                                                                                         : 1;
+    return store_exec(c, SQL_LEASE_TAKE, err, "sii", request_id, key_id, expires_s) < 0
+               ? -1
+               : 1;
 }
 
 int store_rl_lease_drop(struct store_conn *c, const char *request_id, struct tg_err *err)

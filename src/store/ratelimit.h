@@ -20,8 +20,9 @@ int store_rl_ensure_day(struct store_conn *c, int64_t key_id, const char *day,
 int store_rl_read_committed(struct store_conn *c, struct tg_err *err);
 /* GCRA step: move tat on when the call conforms. Returns 1 admitted, 0 limited (then
  * *tat_us holds the stored tat), -1 error. */
-int store_rl_gcra(struct store_conn *c, int64_t key_id, int64_t now_us, int64_t interval_us,
-                  int64_t burst_us, int64_t *tat_us, struct tg_err *err);
+int store_rl_gcra(struct store_conn *c, int64_t key_id, int64_t now_us,
+                  int64_t interval_us, int64_t burst_us, int64_t *tat_us,
+                  struct tg_err *err);
 /* Lock the key's GCRA row until the transaction ends (serialises a key's admissions).
  * Returns 0 or -1. */
 int store_rl_lock(struct store_conn *c, int64_t key_id, struct tg_err *err);

@@ -4,12 +4,12 @@
 #include "store/reports.h"
 #include "util/str.h"
 
-#define RANGE_WHERE                                                                        \
-    " WHERE u.user_id = ? AND (? = 0 OR u.key_id = ?) AND u.created_at >= ? "              \
+#define RANGE_WHERE                                                                      \
+    " WHERE u.user_id = ? AND (? = 0 OR u.key_id = ?) AND u.created_at >= ? "            \
     "AND u.created_at < DATE_ADD(?, INTERVAL 1 DAY)"
-#define AGG_COLS                                                                           \
-    "COUNT(*), COALESCE(SUM(u.input_tokens), 0), COALESCE(SUM(u.output_tokens), 0), "      \
-    "COALESCE(SUM(u.cache_read_tokens), 0), COALESCE(SUM(u.cache_write_tokens), 0), "      \
+#define AGG_COLS                                                                         \
+    "COUNT(*), COALESCE(SUM(u.input_tokens), 0), COALESCE(SUM(u.output_tokens), 0), "    \
+    "COALESCE(SUM(u.cache_read_tokens), 0), COALESCE(SUM(u.cache_write_tokens), 0), "    \
     "COALESCE(SUM(u.quota), 0)"
 
 static const char SQL_TOTAL[] =
@@ -23,17 +23,18 @@ static const char SQL_BY_MODEL[] =
 /* The join repeats the owner filter: a key id alone never reaches another user's row. */
 static const char SQL_BY_KEY[] =
     "SELECT COALESCE(MAX(k.name), ''), COALESCE(u.key_id, 0), " AGG_COLS
-    " FROM usage_logs u LEFT JOIN api_keys k ON k.id = u.key_id AND k.user_id = u.user_id"
-    RANGE_WHERE " GROUP BY u.key_id ORDER BY COUNT(*) DESC, u.key_id LIMIT ?";
+    " FROM usage_logs u LEFT JOIN api_keys k ON k.id = u.key_id AND k.user_id = "
+    "u.user_id" RANGE_WHERE " GROUP BY u.key_id ORDER BY COUNT(*) DESC, u.key_id LIMIT ?";
 static const char SQL_ITEMS[] =
     "SELECT u.request_id, COALESCE(u.key_id, 0), u.model, u.endpoint, "
     "DATE_FORMAT(u.created_at, '%Y-%m-%dT%H:%i:%sZ'), COALESCE(u.error_class, ''), "
-    "u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, u.quota, "
+    "u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, "
+    "u.quota, "
     "u.duration_ms, u.is_stream, u.status FROM usage_logs u" RANGE_WHERE
     " ORDER BY u.created_at DESC, u.id DESC LIMIT ? OFFSET ?";
 
-#define TOPUP_WHERE                                                                        \
-    " WHERE t.user_id = ? AND t.created_at >= ? "                                          \
+#define TOPUP_WHERE                                                                      \
+    " WHERE t.user_id = ? AND t.created_at >= ? "                                        \
     "AND t.created_at < DATE_ADD(?, INTERVAL 1 DAY)"
 static const char SQL_TOPUPS[] =
     "SELECT t.id, t.amount_micro_usd, t.quota, t.source, t.payment_id, "
@@ -77,7 +78,8 @@ int store_report_usage(struct store_conn *c, const struct report_range *r,
         return -1;
     while ((rc = store_next(res)) == 1) {
         memset(&a, 0, sizeof(a));
-        str_copy(a.label, sizeof(a.label), store_col_str(res, 0) ? store_col_str(res, 0) : "");
+        str_copy(a.label, sizeof(a.label),
+                 store_col_str(res, 0) ? store_col_str(res, 0) : "");
         a.key_id = store_col_i64(res, 1);
         a.requests = store_col_i64(res, 2);
         a.input = store_col_i64(res, 3);
@@ -102,8 +104,9 @@ int store_report_items(struct store_conn *c, const struct report_range *r, int l
                        int offset, void (*fn)(const struct usage_item *it, void *ctx),
                        void *ctx, struct tg_err *err)
 {
-    struct store_res *res = store_query(c, SQL_ITEMS, err, "iiissuu", r->user_id, r->key_id,
-                                        r->key_id, r->from, r->to, limit, offset);
+    struct store_res *res =
+        store_query(c, SQL_ITEMS, err, "iiissuu", r->user_id, r->key_id, r->key_id,
+                    r->from, r->to, limit, offset);
     struct usage_item it;
     int n = 0, rc;
 

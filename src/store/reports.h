@@ -1,5 +1,5 @@
-/* reports: read-only summaries of a user's usage and money for the portal, always filtered
- * by the user's id and bounded in rows. */
+/* reports: read-only summaries of a user's usage and money for the portal, always
+ * filtered by the user's id and bounded in rows. */
 #ifndef TG_STORE_REPORTS_H
 #define TG_STORE_REPORTS_H
 

@@ -14,7 +14,8 @@ static const char SQL_LOCK_USER[] =
     "FOR UPDATE";
 static const char SQL_INSERT[] =
     "INSERT INTO topups (user_id, amount_micro_usd, quota, source, payment_id, "
-    "payment_method, note, fingerprint, balance_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "payment_method, note, fingerprint, balance_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+    "?)";
 static const char SQL_APPLY[] =
     "UPDATE users SET quota = quota + ?, topup_carry_micro = ? WHERE id = ?";
 static const char SQL_LEDGER[] =
@@ -25,8 +26,9 @@ static const char SQL_AUDIT[] =
     "target_id, detail, ip) "
     "VALUES (NULLIF(?, 0), NULLIF(?, 0), ?, 'user', NULLIF(?, 0), ?, ?)";
 
-int store_topup_by_payment(struct store_conn *c, const char *source, const char *payment_id,
-                           struct topup_row *out, struct tg_err *err)
+int store_topup_by_payment(struct store_conn *c, const char *source,
+                           const char *payment_id, struct topup_row *out,
+                           struct tg_err *err)
 {
     struct store_res *r = store_query(c, SQL_BY_PAYMENT, err, "ss", source, payment_id);
     int rc;
@@ -69,8 +71,8 @@ int store_topup_lock_user(struct store_conn *c, int64_t user_id, int64_t *quota,
     return rc < 0 ? err_set(err, TG_EINTERNAL, "database error") : rc;
 }
 
-int64_t store_topup_insert(struct store_conn *c, const struct topup_row *t, const char *note,
-                           struct tg_err *err)
+int64_t store_topup_insert(struct store_conn *c, const struct topup_row *t,
+                           const char *note, struct tg_err *err)
 {
     const char *method = t->payment_method[0] ? t->payment_method : NULL;
 
@@ -88,7 +90,8 @@ int store_topup_apply(struct store_conn *c, int64_t user_id, int64_t quota,
 
     if (n < 0)
         return -1;
-    /* The row is locked and exists; "0 changed" only means quota + 0 with the same carry. */
+    /* The row is locked and exists; "0 changed" only means quota + 0 with the same carry.
+     */
     return 0;
 }
 
@@ -98,12 +101,12 @@ int store_topup_ledger(struct store_conn *c, int64_t user_id, int64_t topup_id,
     return store_exec(c, SQL_LEDGER, err, "iii", user_id, topup_id, quota) < 0 ? -1 : 0;
 }
 
-int store_topup_audit(struct store_conn *c, int64_t actor_user_id, int64_t actor_partner_id,
-                      const char *action, int64_t user_id, const char *detail,
-                      const char *ip, struct tg_err *err)
+int store_topup_audit(struct store_conn *c, int64_t actor_user_id,
+                      int64_t actor_partner_id, const char *action, int64_t user_id,
+                      const char *detail, const char *ip, struct tg_err *err)
 {
-    return store_exec(c, SQL_AUDIT, err, "iisiss", actor_user_id, actor_partner_id, action,
-                      user_id, detail, ip && *ip ? ip : NULL) < 0
+    return store_exec(c, SQL_AUDIT, err, "iisiss", actor_user_id, actor_partner_id,
+                      action, user_id, detail, ip && *ip ? ip : NULL) < 0
                ? -1
                : 0;
 }

@@ -16,12 +16,13 @@ struct topup_row {
     char payment_id[129];
     char payment_method[65]; /* "" when none */
     unsigned char fingerprint[32];
-    char created_at[32];     /* ISO 8601, UTC */
+    char created_at[32]; /* ISO 8601, UTC */
 };
 
 /* The top-up of (source, payment_id). Returns 1 found, 0 none, -1 error. */
-int store_topup_by_payment(struct store_conn *c, const char *source, const char *payment_id,
-                           struct topup_row *out, struct tg_err *err);
+int store_topup_by_payment(struct store_conn *c, const char *source,
+                           const char *payment_id, struct topup_row *out,
+                           struct tg_err *err);
 /* Inside a transaction: lock the user row (not deleted) and read its balance and top-up
  * carry. Returns 1 locked, 0 no such user, -1 error. */
 int store_topup_lock_user(struct store_conn *c, int64_t user_id, int64_t *quota,
@@ -29,8 +30,8 @@ int store_topup_lock_user(struct store_conn *c, int64_t user_id, int64_t *quota,
 /* Insert the top-up row (fields of t except id and created_at; payment_method "" stores
  * NULL; note may be NULL). Returns the new id, or -1 (TG_ECONFLICT when (source,
  * payment_id) exists). */
-int64_t store_topup_insert(struct store_conn *c, const struct topup_row *t, const char *note,
-                           struct tg_err *err);
+int64_t store_topup_insert(struct store_conn *c, const struct topup_row *t,
+                           const char *note, struct tg_err *err);
 /* Add quota to the balance (quota = quota + ?) and set the carry of odd micro-dollars.
  * Returns 0 or -1. */
 int store_topup_apply(struct store_conn *c, int64_t user_id, int64_t quota,
@@ -40,8 +41,8 @@ int store_topup_ledger(struct store_conn *c, int64_t user_id, int64_t topup_id,
                        int64_t quota, struct tg_err *err);
 /* An audit row. actor ids of 0 store NULL; detail is JSON text or NULL; ip may be NULL.
  * Returns 0 or -1. */
-int store_topup_audit(struct store_conn *c, int64_t actor_user_id, int64_t actor_partner_id,
-                      const char *action, int64_t user_id, const char *detail,
-                      const char *ip, struct tg_err *err);
+int store_topup_audit(struct store_conn *c, int64_t actor_user_id,
+                      int64_t actor_partner_id, const char *action, int64_t user_id,
+                      const char *detail, const char *ip, struct tg_err *err);
 
 #endif

@@ -136,7 +136,7 @@ export async function charged(stack, user, fn, { calls = 1 } = {}) {
     return { result, rows, drop: before - now, before, after: now };
 }
 
-// unchanged(stack, user, fn): run fn (expected to bill nothing) and return the quota
+// unbilled(stack, user, fn): run fn (expected to bill nothing) and return the quota
 // before and after a short wait, with the rows logged meanwhile.
 export async function unbilled(stack, user, fn) {
     const before = await quotaOf(stack, user);

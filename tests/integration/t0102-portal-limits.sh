@@ -24,12 +24,14 @@ make_key() {
     jq -r '"\(.id) \(.key)"' <<<"$BODY"
 }
 
-# burst N KEY CONTENT: N concurrent chat calls; codes into $T_TMP/codes, one file per call.
+# burst N KEY CONTENT [STREAM]: N concurrent chat calls; status, headers and body of each
+# into $T_TMP/burst.
 burst() {
-    local n=$1 key=$2 content=$3 i body
+    local n=$1 key=$2 content=$3 stream=${4:-false} i body
     rm -rf "$T_TMP/burst"
     mkdir -p "$T_TMP/burst"
-    body=$(jq -nc --arg c "$content" '{model: "gpt-4o-mini", messages: [{role: "user", content: $c}]}')
+    body=$(jq -nc --arg c "$content" --argjson s "$stream" \
+        '{model: "gpt-4o-mini", stream: $s, messages: [{role: "user", content: $c}]}')
     for ((i = 0; i < n; i++)); do
         curl -sS -o "$T_TMP/burst/$i.body" -D "$T_TMP/burst/$i.head" -w '%{http_code}' \
             --max-time 30 -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
@@ -38,7 +40,13 @@ burst() {
     done
     wait
 }
-count_code() { cat "$T_TMP"/burst/*.code | grep -c "^$1\$"; }
+count_code() {
+    local f
+    for f in "$T_TMP"/burst/*.code; do
+        cat "$f"
+        echo
+    done | grep -c "^$1\$"
+}
 
 quota_now() { mysql_q "SELECT quota FROM users WHERE id = $U_ID"; }
 ledger_rows() { mysql_q "SELECT COUNT(*) FROM ledger WHERE key_id = $1"; }
@@ -52,9 +60,9 @@ check_eq "$(count_code 200)" 5 "rpm=5: exactly 5 of 20 concurrent calls admitted
 check_eq "$(count_code 429)" 15 "rpm=5: the other 15 get 429"
 ra=$(grep -il '^retry-after: [1-9]' "$T_TMP"/burst/*.head | wc -l)
 check_eq "$ra" 15 "rpm=5: every 429 carries Retry-After"
-one429=$(grep -l '^429$' "$T_TMP"/burst/*.code | head -n 1)
+one429=$(grep -lx 429 "$T_TMP"/burst/*.code | head -n 1)
 BODY=$(cat "${one429%.code}.body")
-check_json '.error.type' rate_limit_error "rpm: 429 in the OpenAI dialect"
+check_json '.error.code' rate_limit_exceeded "rpm: 429 in the OpenAI dialect"
 check_json '.error.param' rpm "rpm: the error names the limit"
 retry=$(awk -F': *' 'tolower($1) == "retry-after" { gsub(/\r/, "", $2); print $2 }' \
     "${one429%.code}.head")
@@ -72,7 +80,7 @@ CHARGED=$(mysql_q "SELECT COALESCE(SUM(quota), 0) FROM usage_logs WHERE key_id =
 check_eq "$(quota_now)" "$((Q0 - CHARGED))" "rpm: the balance fell by the 5 charges only"
 
 # The 429 in the Anthropic dialect, for a /v1/messages call of the same key.
-req POST /v1/messages '{"model": "gpt-4o-mini", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}' \
+req POST /v1/messages '{"model": "claude-haiku-4-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}' \
     -H "x-api-key: $S1" -H 'anthropic-version: 2023-06-01'
 check_status 429 "rpm: /v1/messages also limited"
 check_json '.type' error "rpm: Anthropic-dialect error body"
@@ -103,7 +111,7 @@ check_eq "$(quota_now)" "$Q1" "tpm: a refused call charges nothing"
 
 # ---- concurrency: 2 slots, 6 slow calls at once
 read -r K3 S3 < <(make_key '{"name": "conc", "max_concurrency": 2}')
-burst 6 "$S3" "[mock delay=1500] slow"
+burst 6 "$S3" "[mock chunks=4 delay=500] slow" true
 check_eq "$(count_code 200)" 2 "max_concurrency=2: 2 of 6 slow calls run"
 check_eq "$(count_code 429)" 4 "max_concurrency=2: the rest get 429"
 check_eq "$(mysql_q "SELECT COUNT(*) FROM key_leases WHERE key_id = $K3")" 0 \

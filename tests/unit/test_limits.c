@@ -98,8 +98,8 @@ static int first_open_second(int64_t prev, int64_t cur, int64_t e, int64_t limit
 static void test_tpm_retry_after_matches_window(void)
 {
     static const int64_t cases[][4] = {
-        {1000, 0, 0, 500},  {1000, 100, 20000, 500}, {0, 600, 10000, 500},
-        {0, 500, 59000, 500}, {300, 300, 0, 500},    {0, 2000, 30000, 1},
+        {1000, 0, 0, 500},    {1000, 100, 20000, 500}, {0, 600, 10000, 500},
+        {0, 500, 59000, 500}, {300, 300, 0, 500},      {0, 2000, 30000, 1},
         {50, 40, 1000, 60},
     };
 
@@ -146,7 +146,8 @@ static const struct cu_test tests[] = {
     {"test_gcra_burst_admits_exactly_rpm", test_gcra_burst_admits_exactly_rpm},
     {"test_gcra_steady_rate", test_gcra_steady_rate},
     {"test_gcra_retry_after_rounds_up", test_gcra_retry_after_rounds_up},
-    {"test_tpm_estimate_weights_previous_minute", test_tpm_estimate_weights_previous_minute},
+    {"test_tpm_estimate_weights_previous_minute",
+     test_tpm_estimate_weights_previous_minute},
     {"test_tpm_retry_after_matches_window", test_tpm_retry_after_matches_window},
     {"test_day_and_midnight", test_day_and_midnight},
     {"test_throttle_subject_folds_case", test_throttle_subject_folds_case},

@@ -9,6 +9,7 @@
 #include "api/pow.h"
 #include "auth/crypto.h"
 #include "cu_main.h"
+#include "relay/captcha.h"
 
 static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
 
@@ -19,19 +20,32 @@ static void test_email_accepts_and_lowercases(void)
 
     CU_ASSERT_EQUAL(portal_check_email("Alice@Example.COM", out, sizeof(out), &err), 0);
     CU_ASSERT_STRING_EQUAL(out, "alice@example.com");
-    CU_ASSERT_EQUAL(portal_check_email("o'brien+x--%_y@mail.example.org", out, sizeof(out),
-                                       &err),
-                    0);
+    CU_ASSERT_EQUAL(
+        portal_check_email("o'brien+x--%_y@mail.example.org", out, sizeof(out), &err), 0);
     CU_ASSERT_STRING_EQUAL(out, "o'brien+x--%_y@mail.example.org");
 }
 
 static void test_email_refuses_junk(void)
 {
     static const char *const bad[] = {
-        "", "plain", "@example.com", "a@", "a@b", "a@@b.com", "a b@example.com",
-        "a@exa mple.com", ".a@example.com", "a.@example.com", "a..b@example.com",
-        "a@-example.com", "a@example-.com", "a@example..com", "a\r\nBcc: x@y.com@e.com",
-        "a\"b@example.com", "a@example.com\n", NULL,
+        "",
+        "plain",
+        "@example.com",
+        "a@",
+        "a@b",
+        "a@@b.com",
+        "a b@example.com",
+        "a@exa mple.com",
+        ".a@example.com",
+        "a.@example.com",
+        "a..b@example.com",
+        "a@-example.com",
+        "a@example-.com",
+        "a@example..com",
+        "a\r\nBcc: x@y.com@e.com",
+        "a\"b@example.com",
+        "a@example.com\n",
+        NULL,
     };
     char out[255];
 
@@ -47,9 +61,18 @@ static void test_email_refuses_junk(void)
 static void test_username_rules(void)
 {
     static const char *const good[] = {"bob", "Bob_99", "a.b-c", "x12", NULL};
-    static const char *const bad[] = {"ab", "_bob", "bob smith", "12345", "admin", "ROOT",
-                                      "deleted-7", "b'ob", "bob;--", "a@b.com",
-                                      "abcdefghijklmnopqrstuvwxyz0123456", NULL};
+    static const char *const bad[] = {"ab",
+                                      "_bob",
+                                      "bob smith",
+                                      "12345",
+                                      "admin",
+                                      "ROOT",
+                                      "deleted-7",
+                                      "b'ob",
+                                      "bob;--",
+                                      "a@b.com",
+                                      "abcdefghijklmnopqrstuvwxyz0123456",
+                                      NULL};
 
     for (int i = 0; good[i]; i++) {
         struct tg_err err = {0};
@@ -66,7 +89,8 @@ static void test_password_rules(void)
 {
     struct tg_err err = {0};
 
-    CU_ASSERT_EQUAL(portal_check_password("correct horse battery", "bob", "b@x.io", &err), 0);
+    CU_ASSERT_EQUAL(portal_check_password("correct horse battery", "bob", "b@x.io", &err),
+                    0);
     CU_ASSERT_EQUAL(portal_check_password("short1!", "bob", NULL, &err), -1);
     CU_ASSERT_STRING_EQUAL(err.field, "password");
     memset(&err, 0, sizeof(err));
@@ -74,10 +98,11 @@ static void test_password_rules(void)
     memset(&err, 0, sizeof(err));
     CU_ASSERT_EQUAL(portal_check_password("aaaaaaaaaaab", "bob", NULL, &err), -1);
     memset(&err, 0, sizeof(err));
-    CU_ASSERT_EQUAL(portal_check_password("xxAliceSmith!9", "alicesmith", NULL, &err), -1);
-    memset(&err, 0, sizeof(err));
-    CU_ASSERT_EQUAL(portal_check_password("my-carol.k-secret", "zed", "Carol.K@x.io", &err),
+    CU_ASSERT_EQUAL(portal_check_password("xxAliceSmith!9", "alicesmith", NULL, &err),
                     -1);
+    memset(&err, 0, sizeof(err));
+    CU_ASSERT_EQUAL(
+        portal_check_password("my-carol.k-secret", "zed", "Carol.K@x.io", &err), -1);
 }
 
 static void test_display_name_rules(void)
@@ -138,8 +163,8 @@ static void test_pow_refusals(void)
     CU_ASSERT_EQUAL(pow_verify(key, sizeof(key), ch, nonce, 12, 1000, digest, &err), -1);
     /* Another key. */
     memset(&err, 0, sizeof(err));
-    CU_ASSERT_EQUAL(pow_verify((const unsigned char *)"another key of thirty-two bytes!", 32,
-                               ch, nonce, 8, 1000, digest, &err),
+    CU_ASSERT_EQUAL(pow_verify((const unsigned char *)"another key of thirty-two bytes!",
+                               32, ch, nonce, 8, 1000, digest, &err),
                     -1);
     /* A forged difficulty of 0 with the old MAC. */
     snprintf(forged, sizeof(forged), "v1.1300.0.%s", ch + strlen("v1.1300.8."));
@@ -152,7 +177,8 @@ static void test_pow_refusals(void)
     memset(&err, 0, sizeof(err));
     CU_ASSERT_EQUAL(pow_verify(key, sizeof(key), ch, "a b", 8, 1000, digest, &err), -1);
     memset(&err, 0, sizeof(err));
-    CU_ASSERT_EQUAL(pow_verify(key, sizeof(key), "garbage", nonce, 0, 1000, digest, &err), -1);
+    CU_ASSERT_EQUAL(pow_verify(key, sizeof(key), "garbage", nonce, 0, 1000, digest, &err),
+                    -1);
 }
 
 static void test_pow_zero_bits(void)
@@ -196,6 +222,36 @@ static void test_usd_text_is_exact(void)
     CU_ASSERT_STRING_EQUAL(s, "4294.970000");
 }
 
+static void test_captcha_verdict(void)
+{
+    static const char ok[] = "{\"success\": true, \"hostname\": \"example.com\"}";
+    static const char no[] = "{\"success\": false, \"error-codes\": [\"invalid-input\"]}";
+    static const char str[] = "{\"success\": \"true\"}";
+    enum captcha_provider p;
+
+    CU_ASSERT_EQUAL(captcha_verdict(ok, strlen(ok)), 1);
+    CU_ASSERT_EQUAL(captcha_verdict(no, strlen(no)), 0);
+    CU_ASSERT_EQUAL(captcha_verdict(str, strlen(str)), 0);
+    CU_ASSERT_EQUAL(captcha_verdict("junk", 4), 0);
+    CU_ASSERT_EQUAL(captcha_verdict("", 0), 0);
+    CU_ASSERT_EQUAL(captcha_provider_parse("turnstile", &p), 0);
+    CU_ASSERT_EQUAL(p, CAPTCHA_TURNSTILE);
+    CU_ASSERT_EQUAL(captcha_provider_parse("hcaptcha", &p), 0);
+    CU_ASSERT_EQUAL(p, CAPTCHA_HCAPTCHA);
+    CU_ASSERT_EQUAL(captcha_provider_parse("", &p), 0);
+    CU_ASSERT_EQUAL(p, CAPTCHA_NONE);
+    CU_ASSERT_EQUAL(captcha_provider_parse("recaptcha", &p), -1);
+}
+
+static void test_captcha_refuses_empty_token_offline(void)
+{
+    struct tg_err err = {0};
+
+    CU_ASSERT_EQUAL(captcha_verify(CAPTCHA_TURNSTILE, "secret", "", "127.0.0.1", &err),
+                    -1);
+    CU_ASSERT_STRING_EQUAL(err.field, "captcha_token");
+}
+
 static const struct cu_test tests[] = {
     {"test_email_accepts_and_lowercases", test_email_accepts_and_lowercases},
     {"test_email_refuses_junk", test_email_refuses_junk},
@@ -207,6 +263,9 @@ static const struct cu_test tests[] = {
     {"test_pow_zero_bits", test_pow_zero_bits},
     {"test_plans_table", test_plans_table},
     {"test_usd_text_is_exact", test_usd_text_is_exact},
+    {"test_captcha_verdict", test_captcha_verdict},
+    {"test_captcha_refuses_empty_token_offline",
+     test_captcha_refuses_empty_token_offline},
     {NULL, NULL},
 };
 

@@ -1,0 +1,132 @@
+# relay_lib.sh: helpers of the relay tests (t0010-relay-*), sourced after lib.sh. Each test
+# makes its own user, key, prices and channels, named with RL_TAG, so tests never share
+# balances, channels or circuit breakers.
+#
+#   rl_ctl ARGS...                        tollgatectl --json on the stack (stdout: its JSON)
+#   rl_user NAME USD                      create a user with a balance; sets RL_UID
+#   rl_key NAME [key create options]      prints a new key of user NAME
+#   rl_price MODEL IN OUT [CR [CW]]       price in micro-USD per million tokens
+#   rl_channel NAME TYPE KEY MODELS [PRIO]  a channel to the mock (prints its id)
+#   rl_cache_wait                         let every worker's channel cache see new rows
+#   rl_cost TOKENS PRICE [TOKENS PRICE...] expected charge: ceil(sum x ppm / 2e12), ppm 1e6
+#   rl_rid                                X-Request-Id of the last response
+#   rl_row RID                            usage_logs row (polled up to 3 s) into ROW_* vars
+#   rl_ledger RID                         "charge state" of the request's ledger row, or ""
+#   rl_quota                              users.quota of RL_UID
+#   sreq PATH BODY [curl args...]         streamed POST: STATUS, SSE_FILE (lines prefixed
+#                                         with the arrival time in microseconds), SSE_DATA
+#                                         (the data: payloads, one a line)
+#   mock_stat FIELD                       a counter of the mock's /_mock/stats
+# shellcheck shell=bash disable=SC2034
+
+RL_TAG=$(printf '%05d' $((RANDOM % 100000)))
+MOCK_FAULT_KEYS_JSON=$(jq -c '.mock_fault_keys // {}' "$STACK_JSON")
+
+rl_ctl() { "$CTL" -c "$CONFIG" --json "$@" 2>>"$T_TMP/ctl.err"; }
+
+rl_user() {
+    local out
+    out=$(rl_ctl user create "$1" --email "$1@example.com" --password "pw-$1-secret") || {
+        fail "create user $1" "$(tail -n 3 "$T_TMP/ctl.err")"
+        return 1
+    }
+    RL_UID=$(jq -r .id <<<"$out")
+    if [ "$2" != 0 ]; then
+        rl_ctl user topup "$1" --usd "$2" >/dev/null ||
+            fail "top up $1" "$(tail -n 3 "$T_TMP/ctl.err")"
+    fi
+}
+
+rl_key() {
+    local user=$1
+    shift
+    rl_ctl key create --user "$user" "$@" | jq -r '.key // empty'
+}
+
+_rl_usd() { printf '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000)); }
+
+rl_price() {
+    local args=(price set "$1" --input "$(_rl_usd "$2")" --output "$(_rl_usd "$3")")
+    [ -z "${4:-}" ] || args+=(--cache-read "$(_rl_usd "$4")")
+    [ -z "${5:-}" ] || args+=(--cache-write "$(_rl_usd "$5")")
+    rl_ctl "${args[@]}" >/dev/null || fail "price set $1" "$(tail -n 3 "$T_TMP/ctl.err")"
+}
+
+rl_channel() {
+    rl_ctl channel add "$1" --type "$2" --base-url "$MOCK_URL" --key "$3" --models "$4" \
+        --priority "${5:-0}" | jq -r '.id // empty'
+}
+
+# Channel and price snapshots are cached per process for up to 2 s.
+rl_cache_wait() { sleep 2.2; }
+
+rl_cost() {
+    local s=0
+    while [ $# -ge 2 ]; do
+        s=$((s + $1 * $2))
+        shift 2
+    done
+    echo $(((s + 1999999) / 2000000))
+}
+
+rl_rid() { header x-request-id; }
+
+rl_row() {
+    local i line
+    ROW_IN='' ROW_OUT='' ROW_CR='' ROW_CW='' ROW_QUOTA='' ROW_EST='' ROW_STREAM=''
+    ROW_STATUS='' ROW_CLASS='' ROW_EP='' ROW_CHAN=''
+    for i in $(seq 30); do
+        line=$(mysql_q "SELECT input_tokens, output_tokens, cache_read_tokens,
+            cache_write_tokens, quota, estimated, is_stream, status,
+            COALESCE(error_class, '-'), endpoint, COALESCE(channel_id, 0)
+            FROM usage_logs WHERE request_id = '$1'")
+        if [ -n "$line" ]; then
+            IFS=$'\t' read -r ROW_IN ROW_OUT ROW_CR ROW_CW ROW_QUOTA ROW_EST ROW_STREAM \
+                ROW_STATUS ROW_CLASS ROW_EP ROW_CHAN <<<"$line"
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+rl_ledger() {
+    mysql_q "SELECT -amount, state FROM ledger WHERE request_id = '$1'" | tr '\t' ' '
+}
+
+rl_quota() { mysql_q "SELECT quota FROM users WHERE id = $RL_UID"; }
+
+sreq() {
+    local path=$1 body=$2 line
+    shift 2
+    SSE_FILE=$T_TMP/sse.$RANDOM
+    : >"$HEADERS"
+    curl -sSN -D "$HEADERS" --max-time "${REQ_TIMEOUT:-30}" -H 'Content-Type: application/json' \
+        --data-binary "$body" "$@" "$BASE_URL$path" 2>"$T_TMP/curl.err" |
+        while IFS= read -r line; do
+            printf '%s %s\n' "${EPOCHREALTIME/./}" "$line"
+        done >"$SSE_FILE"
+    STATUS=$(awk 'NR == 1 { print $2 }' "$HEADERS")
+    [ -n "$STATUS" ] || STATUS=000
+    SSE_DATA=$(sed -n 's/^[0-9]* data: //p' "$SSE_FILE")
+}
+
+# sse_events: the event names of the last stream, one a line.
+sse_events() { sed -n 's/^[0-9]* event: //p' "$SSE_FILE"; }
+
+mock_stat() { curl -s --max-time 5 "$MOCK_URL/_mock/stats" | jq -r ".$1"; }
+
+# check_row NAME IN OUT CR CW QUOTA: the usage row of the last response has these counts
+# and quota, and its ledger row is settled for the same amount.
+check_row() {
+    local name=$1 rid
+    rid=$(rl_rid)
+    if [ -z "$rid" ] || ! rl_row "$rid"; then
+        fail "$name: usage row" "none for request '$rid'"
+        return
+    fi
+    check_eq "$ROW_IN/$ROW_OUT/$ROW_CR/$ROW_CW" "$2/$3/$4/$5" \
+        "$name: logged tokens in/out/cache_read/cache_write"
+    check_eq "$ROW_QUOTA" "$6" "$name: logged quota = price table ($6)"
+    check_eq "$(rl_ledger "$rid")" "$6 settled" "$name: ledger charge $6, settled"
+}
