@@ -112,3 +112,52 @@ int relay_channel_test(struct tg_app *app, int64_t channel_id, json_t **result,
     chancache_invalidate();
     return 0;
 }
+
+struct keycheck {
+    const struct tg_config *cfg;
+    int bad;
+    int64_t first_bad;
+};
+
+static void check_one(const struct channel_row *ch, void *ctx)
+{
+    struct keycheck *k = ctx;
+    char *plain;
+
+    if (!ch->key_enc[0])
+        return;
+    plain = secretbox_open(k->cfg, "channels.key", ch->id, ch->key_enc);
+    if (!plain) {
+        if (!k->bad++)
+            k->first_bad = ch->id;
+        return;
+    }
+    crypto_free_secret(plain);
+}
+
+int relay_check_channel_keys(const struct tg_config *cfg, struct tg_err *err)
+{
+    struct store_pool *pool = store_pool_new(cfg);
+    struct keycheck k = {cfg, 0, 0};
+    struct store_conn *c;
+    struct tg_err dberr = {0};
+    int rc = 0;
+
+    if (!pool)
+        return err_set(err, TG_EINTERNAL, "out of memory");
+    c = store_get(pool, &dberr);
+    if (!c) {
+        store_pool_free(pool);
+        return 1; /* unreachable now: checked when the database comes back */
+    }
+    if (store_channels_each(c, 1, check_one, &k, &dberr) < 0)
+        rc = 1;
+    store_put(pool, c);
+    store_pool_free(pool);
+    if (k.bad)
+        return err_set(err, TG_EINVAL,
+                       "master_key_file cannot decrypt %d channel key(s) (first: channel "
+                       "%lld): wrong or missing master key",
+                       k.bad, (long long)k.first_bad);
+    return rc;
+}

@@ -1,6 +1,7 @@
 /* relay: one API-key call from admission to settlement: key permissions, price,
  * limits, reservation, channel choice with failover before the first byte, the upstream
  * transfer, metering, settlement and the usage row. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,9 @@ static void settle(struct call *cl, const struct pick *p, int status, const char
     }
     if (delivered)
         charge = charge_quota(&cl->price, &u, cl->ppm);
+    if (cl->reserved > 0 && charge > cl->reserved)
+        log_warn("billing", "event=charge_over_reservation charge=%lld reserved=%lld",
+                 (long long)charge, (long long)cl->reserved);
     if (cl->reserved > 0 || charge > 0) {
         c = store_get(app->pool, &err);
         if (c && store_settle(c, req->id, charge, !delivered, &err) < 0)
@@ -209,6 +213,32 @@ static int read_held(struct call *cl)
     return ok ? 0 : -1;
 }
 
+#define HEALTH_SLOTS    64 /* a power of two */
+#define HEALTH_EVERY_US 1000000
+
+/* A successful call's health row (response time, tested_at) is written at most once a
+ * second per channel and process: every call writing the same channels row would add a
+ * round trip and a hot row to the hot path. Failures are always written. */
+static int health_due(int64_t channel_id)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static struct {
+        int64_t id, at_us;
+    } slots[HEALTH_SLOTS];
+    size_t i = (size_t)channel_id & (HEALTH_SLOTS - 1);
+    int64_t now = str_mono_us();
+    int due;
+
+    pthread_mutex_lock(&mu);
+    due = slots[i].id != channel_id || now - slots[i].at_us >= HEALTH_EVERY_US;
+    if (due) {
+        slots[i].id = channel_id;
+        slots[i].at_us = now;
+    }
+    pthread_mutex_unlock(&mu);
+    return due;
+}
+
 enum attempt_end { A_DONE, A_RETRY, A_FAIL };
 
 /* One upstream attempt. A_RETRY: nothing reached the client and another channel may
@@ -281,7 +311,7 @@ static enum attempt_end attempt(struct call *cl, const struct pick *p, int *stat
     if (!cl->client_gone)
         chancache_report(p->ch.id, !failed && !auth_bad, u.retry_after, cfg->breaker_failures,
                          cfg->breaker_cooldown);
-    if (failed || auth_bad || (r == UP_OK && u.status < 300)) {
+    if (failed || auth_bad || (r == UP_OK && u.status < 300 && health_due(p->ch.id))) {
         c = store_get(cl->req->app->pool, &e2);
         if (c && auth_bad)
             store_channel_set_status(c, p->ch.id, "auto_disabled",

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "config/config.h"
 #include "server/request.h"
 
 enum relay_endpoint {
@@ -29,6 +30,10 @@ int relay_models(struct tg_request *req, struct tg_err *err);
  * Returns 0 (the test ran, whatever it found) or -1. */
 int relay_channel_test(struct tg_app *app, int64_t channel_id, json_t **result,
                        struct tg_err *err);
+
+/* At startup: every channel key must decrypt with the configured master key. Returns 0
+ * (all good), 1 (database unreachable: not checked), or -1 with err naming the problem. */
+int relay_check_channel_keys(const struct tg_config *cfg, struct tg_err *err);
 
 /* Per-worker background work (usage-log writer, reservation reaper). Start after the
  * threads, stop after the drain: stop flushes every queued usage row. */

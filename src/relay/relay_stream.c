@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "relay/relay_int.h"
+#include "relay/sse_write.h"
 #include "server/metrics.h"
 #include "util/str.h"
 
@@ -172,31 +173,26 @@ void relay_stream_finish(struct call *cl)
 void relay_stream_error(struct call *cl, const struct tg_err *err)
 {
     json_t *body = response_error_body(cl->req->dialect, err, cl->req->id);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    const char *msg = err->code == TG_EINTERNAL ? "internal error" : "stream failed";
+    char *text = NULL;
     struct buf out;
 
-    json_decref(body);
-    if (!text || cl->client_gone)
+    if (cl->client_gone)
+        goto done;
+    if (cl->ud == USAGE_RESPONSES) {
+        /* Responses streams end with an error event in their own shape. */
+        json_decref(body);
+        body = json_pack("{s:s, s:s, s:s}", "type", "error", "code", err_name(err->code),
+                         "message", err->code == TG_EINTERNAL ? "internal error" : err->msg);
+    }
+    text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (!text)
         goto done;
     buf_init(&out, 0);
-    if (cl->ud == USAGE_ANTHROPIC)
-        buf_printf(&out, "event: error\ndata: %s\n\n", text);
-    else if (cl->ud == USAGE_RESPONSES)
-        /* Responses clients wait for a terminal event: error, then response.failed. */
-        buf_printf(&out,
-                   "event: error\ndata: {\"type\":\"error\",\"code\":\"%s\","
-                   "\"message\":\"%s\"}\n\n"
-                   "event: response.failed\ndata: {\"type\":\"response.failed\","
-                   "\"response\":{\"id\":\"resp_%s\",\"object\":\"response\","
-                   "\"status\":\"failed\",\"error\":{\"code\":\"%s\","
-                   "\"message\":\"%s\"}}}\n\n",
-                   err_name(err->code), msg, cl->req->id, err_name(err->code), msg);
-    else
-        buf_printf(&out, "data: %s\n\n", text);
-    if (out.ptr)
+    if (sse_format_event(&out, cl->ud == USAGE_OPENAI_CHAT ? NULL : "error", text,
+                         strlen(text)) == 0)
         forward(cl, out.ptr, out.len);
     buf_free(&out);
 done:
+    json_decref(body);
     free(text);
 }

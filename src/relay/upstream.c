@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,42 @@ struct xfer {
     int stopped;
 };
 
-static __thread CURL *tl_handle;
+/* Easy handles are pooled per process, last in first out: a call takes the handle used most
+ * recently, whose connection to the upstream is most likely still open. (A handle per
+ * thread would scatter the calls over as many handles as there are threads, and nearly
+ * every call would open a new connection; libcurl does not support one connection cache
+ * shared by concurrent threads.) An easy handle is used by one thread at a time. */
+#define IDLE_HANDLES 256
+
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static CURL *idle_handles[IDLE_HANDLES];
+static int idle_count;
+
+static CURL *handle_take(void)
+{
+    CURL *h = NULL;
+
+    pthread_mutex_lock(&pool_mu);
+    if (idle_count > 0)
+        h = idle_handles[--idle_count];
+    pthread_mutex_unlock(&pool_mu);
+    if (!h)
+        return curl_easy_init();
+    curl_easy_reset(h); /* keeps the connection cache */
+    return h;
+}
+
+static void handle_give(CURL *h)
+{
+    pthread_mutex_lock(&pool_mu);
+    if (idle_count < IDLE_HANDLES) {
+        idle_handles[idle_count++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&pool_mu);
+    if (h)
+        curl_easy_cleanup(h); /* more idle handles than needed: close its connections */
+}
 
 static size_t on_header(char *buf, size_t size, size_t n, void *ctx)
 {
@@ -129,15 +165,11 @@ enum upstream_result upstream_perform(struct upstream_call *u)
     CURLcode rc;
     char eb[CURL_ERROR_SIZE] = "";
 
-    if (!tl_handle)
-        tl_handle = curl_easy_init();
-    else
-        curl_easy_reset(tl_handle); /* keeps the connection cache */
-    if (!tl_handle) {
+    x.h = handle_take();
+    if (!x.h) {
         snprintf(u->error, sizeof(u->error), "curl init failed");
         return UP_IO;
     }
-    x.h = tl_handle;
     hl = header_list(u->headers);
     x.start_us = x.last_data_us = str_mono_us();
     u->status = 0;
@@ -176,6 +208,7 @@ enum upstream_result upstream_perform(struct upstream_call *u)
         curl_easy_getinfo(x.h, CURLINFO_RESPONSE_CODE, &u->status);
     curl_easy_setopt(x.h, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(x.h, CURLOPT_ERRORBUFFER, NULL);
+    handle_give(x.h);
     curl_slist_free_all(hl);
     if (rc == CURLE_OK)
         return UP_OK;

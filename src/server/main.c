@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "relay/relay.h"
 #include "router/router.h"
 #include "server/metrics.h"
 #include "server/server.h"
@@ -39,7 +40,7 @@ int main(int argc, char **argv)
     const char *path = TG_SYSCONFDIR "/tollgate.conf";
     static struct tg_config cfg;
     struct tg_err err = {0};
-    int opt, check = 0, fd;
+    int opt, check = 0, fd, rc;
 
     while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (opt) {
@@ -54,10 +55,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "tollgate-fcgi: %s\n", err.msg);
         return 1;
     }
-    if (check) {
-        printf("configuration OK: %s\n", path);
-        return 0;
-    }
     log_set_level_name(cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
     json_object_seed(0);
@@ -65,6 +62,18 @@ int main(int argc, char **argv)
         metrics_init(router_route_count) != 0) {
         fprintf(stderr, "tollgate-fcgi: library initialisation failed\n");
         return 1;
+    }
+    /* A wrong master key must stop startup, not fail every call later. */
+    rc = relay_check_channel_keys(&cfg, &err);
+    if (rc < 0) {
+        fprintf(stderr, "tollgate-fcgi: %s\n", err.msg);
+        return 1;
+    }
+    if (rc > 0)
+        log_warn("main", "event=channel_keys_unchecked reason=database_unreachable");
+    if (check) {
+        printf("configuration OK: %s\n", path);
+        return 0;
     }
     fd = server_listen(&cfg);
     if (fd < 0) {

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# t0010-relay-failover: a higher-priority channel that fails before the first byte (500,
+# 429, 401 from the mock's fault keys) is skipped for a working one, and the call is
+# charged once; a 401 auto-disables the channel with a reason; a stream cut after its
+# first events is never retried on another channel; when every channel fails the caller
+# gets a mapped error with Retry-After and pays nothing; the breaker stops retrying a
+# failing channel.
+set -u
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/relay_lib.sh
+. "$(dirname "$0")/relay_lib.sh"
+
+fk() { jq -r --arg m "$1" 'to_entries[] | select(.value == $m) | .key' \
+    <<<"$MOCK_FAULT_KEYS_JSON" | head -n 1; }
+FK500=$(fk status=500)
+FK429=$(fk status=429)
+FK401=$(fk status=401)
+FKCUT=$(fk truncate-after=2)
+if [ -z "$FK500" ] || [ -z "$FK429" ] || [ -z "$FK401" ] || [ -z "$FKCUT" ]; then
+    fail "stack.json lists the mock's fault keys" "$MOCK_FAULT_KEYS_JSON"
+    finish
+fi
+ok "stack.json lists the mock's fault keys"
+
+U=t10f$RL_TAG
+T=t10f-$RL_TAG
+P_IN=1000000 P_OUT=4000000
+rl_user "$U" 5
+KEY=$(rl_key "$U")
+AUTH=(-H "Authorization: Bearer $KEY")
+for m in 500 429 401 cut all an; do rl_price "$T-$m" $P_IN $P_OUT; done
+rl_channel "$T-500-bad" openai-compatible "$FK500" "$T-500" 10 >/dev/null
+GOOD=$(rl_channel "$T-good" openai-compatible "$MOCK_KEY" "$T-500,$T-429,$T-401,$T-cut" 0)
+rl_channel "$T-429-bad" openai-compatible "$FK429" "$T-429" 10 >/dev/null
+BAD401=$(rl_channel "$T-401-bad" openai-compatible "$FK401" "$T-401" 10)
+CUT=$(rl_channel "$T-cut-bad" openai-compatible "$FKCUT" "$T-cut" 10)
+rl_channel "$T-all-a" openai-compatible "$FK500" "$T-all" 10 >/dev/null
+rl_channel "$T-all-b" openai-compatible "$FK500" "$T-all" 0 >/dev/null
+rl_channel "$T-an-bad" anthropic "$FK500" "$T-an" 10 >/dev/null
+GOOD_AN=$(rl_channel "$T-an-good" anthropic "$MOCK_KEY" "$T-an" 0)
+rl_cache_wait
+
+D="[mock chunks=3 input=20] $(printf '%*s' 40 '' | tr ' ' z)"
+COST=$(rl_cost 20 $P_IN 3 $P_OUT)
+chat() { # MODEL [stream]
+    local s=${2:-false}
+    if [ "$s" = true ]; then
+        sreq /v1/chat/completions "{\"model\":\"$1\",\"stream\":true,\"max_tokens\":9,
+            \"messages\":[{\"role\":\"user\",\"content\":\"$D\"}]}" "${AUTH[@]}"
+    else
+        req POST /v1/chat/completions "{\"model\":\"$1\",\"max_tokens\":9,
+            \"messages\":[{\"role\":\"user\",\"content\":\"$D\"}]}" "${AUTH[@]}"
+    fi
+}
+
+# failed_over NAME MODEL STREAM WANT_UPSTREAM_CALLS: served by the good channel, one charge.
+failed_over() {
+    local name=$1 r0 rid
+    r0=$(mock_stat requests)
+    chat "$2" "$3"
+    check_status 200 "$name: 200"
+    if [ "$3" = true ]; then
+        check_eq "$(tail -n 1 <<<"$SSE_DATA")" "[DONE]" "$name: complete stream"
+    else
+        check_json '.choices[0].message.content' "tok1 tok2 tok3 " "$name: the answer"
+    fi
+    check_eq "$(($(mock_stat requests) - r0))" "$4" "$name: $4 upstream calls"
+    rid=$(rl_rid)
+    check_row "$name" 20 3 0 0 "$COST"
+    check_eq "$ROW_CHAN" "$GOOD" "$name: logged on the good channel"
+    check_eq "$(mysql_q "SELECT COUNT(*) FROM ledger WHERE request_id = '$rid'")" 1 \
+        "$name: one ledger row"
+}
+
+failed_over "500 first, then good" "$T-500" false 2
+failed_over "500 first, then good, streamed" "$T-500" true 2
+failed_over "429 first, then good" "$T-429" false 2
+failed_over "401 first, then good" "$T-401" false 2
+check_eq "$(rl_ctl channel list | jq -r ".data[] | select(.id == $BAD401) | .status")" \
+    auto_disabled "401: the channel is auto_disabled"
+REASON=$(rl_ctl channel list | jq -r ".data[] | select(.id == $BAD401) | .status_reason")
+case $REASON in *401*) ok "401: the reason says so ($REASON)" ;;
+*) fail "401: the reason says so" "'$REASON'" ;; esac
+rl_cache_wait
+failed_over "401 channel disabled: straight to the good one" "$T-401" false 1
+
+# Anthropic dialect, streamed.
+r0=$(mock_stat requests)
+sreq /v1/messages "{\"model\":\"$T-an\",\"stream\":true,\"max_tokens\":9,\"messages\":[{
+    \"role\":\"user\",\"content\":\"$D\"}]}" -H "x-api-key: $KEY"
+check_status 200 "messages, 500 first: 200"
+check_eq "$(sse_events | tail -n 1)" message_stop "messages, 500 first: complete stream"
+check_eq "$(($(mock_stat requests) - r0))" 2 "messages, 500 first: 2 upstream calls"
+check_row "messages, 500 first" 20 3 0 0 "$(rl_cost 20 $P_IN 3 $P_OUT)"
+check_eq "$ROW_CHAN" "$GOOD_AN" "messages, 500 first: logged on the good channel"
+
+# ---- no retry after the first byte
+r0=$(mock_stat requests)
+sreq /v1/chat/completions "{\"model\":\"$T-cut\",\"stream\":true,\"max_tokens\":9,
+    \"messages\":[{\"role\":\"user\",\"content\":\"[mock chunks=6 input=20] $D\"}]}" \
+    "${AUTH[@]}"
+check_status 200 "cut after 2 events: 200 (the stream had started)"
+check_eq "$(jq -rj '.choices[0].delta.content // ""' <<<"$(grep '"choices"' <<<"$SSE_DATA")")" \
+    "tok1 tok2 " "cut after 2 events: the client got the first events"
+check_eq "$(tail -n 1 <<<"$SSE_DATA" | jq -r '.error.type // empty')" server_error \
+    "cut after 2 events: then one error event"
+check_eq "$(grep -c '^\[DONE\]$' <<<"$SSE_DATA")" 0 "cut after 2 events: no [DONE]"
+check_eq "$(($(mock_stat requests) - r0))" 1 "cut after 2 events: exactly one upstream call"
+RID=$(rl_rid)
+rl_row "$RID"
+check_eq "$ROW_CHAN/$ROW_CLASS/$ROW_EST" "$CUT/truncated/1" \
+    "cut after 2 events: logged on the cut channel, truncated, estimated"
+check_eq "$(mysql_q "SELECT COUNT(*), MIN(state), MIN(-amount) > 0 FROM ledger
+    WHERE request_id = '$RID'" | tr '\t' ' ')" "1 settled 1" \
+    "cut after 2 events: charged once for what was delivered"
+
+# ---- every channel fails: a mapped error, Retry-After, no charge, nothing echoed
+r0=$(mock_stat requests)
+chat "$T-all"
+check_status 503 "every channel 500: 503"
+check_jq '.error.type == "server_error"' "every channel 500: OpenAI error shape"
+[ -n "$(header retry-after)" ] && ok "every channel 500: Retry-After" ||
+    fail "every channel 500: Retry-After" missing
+case $BODY in *"mock fault"*) fail "every channel 500: upstream body not echoed" "$BODY" ;;
+*) ok "every channel 500: upstream body not echoed" ;; esac
+check_eq "$(($(mock_stat requests) - r0))" 2 "every channel 500: each channel tried once"
+check_eq "$(rl_ledger "$(rl_rid)")" "0 released" "every channel 500: reservation released"
+
+# ---- the breaker: a failing channel stops being tried (at most 5 failures per process)
+r0=$(mock_stat requests)
+n200=0
+for i in $(seq 30); do
+    chat "$T-500"
+    [ "$STATUS" = 200 ] && n200=$((n200 + 1))
+done
+check_eq "$n200" 30 "breaker: 30 calls, all served"
+SPENT=$(($(mock_stat requests) - r0))
+if [ "$SPENT" -ge 30 ] && [ "$SPENT" -le 40 ]; then
+    ok "breaker: $SPENT upstream calls for 30 (the failing channel was skipped)"
+else
+    fail "breaker: at most 30 + 2 workers x 5 upstream calls" "$SPENT"
+fi
+
+sleep 0.3
+check_eq "$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $RL_UID
+    AND state = 'reserved'")" 0 "no open reservations"
+check_eq "$(mysql_q "SELECT SUM(amount) FROM ledger WHERE user_id = $RL_UID")" \
+    "$(rl_quota)" "ledger sum = balance"
+finish
