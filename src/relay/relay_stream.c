@@ -1,5 +1,6 @@
 /* relay_stream: upstream bytes to the client as they arrive: SSE events are parsed for
  * usage, filtered, forwarded and flushed one by one; other bodies are held. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +171,25 @@ void relay_stream_finish(struct call *cl)
         cl->malformed = 1;
 }
 
+/* The terminal event a Responses client waits for after an error event. */
+static int responses_failed(struct call *cl, struct buf *out, const json_t *error)
+{
+    char id[64], *text;
+    json_t *ev;
+    int rc;
+
+    snprintf(id, sizeof(id), "resp_%s", cl->req->id);
+    ev = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:O?, s:O?}}}", "type", "response.failed",
+                   "response", "id", id, "object", "response", "status", "failed", "error",
+                   "code", json_object_get(error, "code"), "message",
+                   json_object_get(error, "message"));
+    text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+    rc = text ? sse_format_event(out, "response.failed", text, strlen(text)) : -1;
+    json_decref(ev);
+    free(text);
+    return rc;
+}
+
 void relay_stream_error(struct call *cl, const struct tg_err *err)
 {
     json_t *body = response_error_body(cl->req->dialect, err, cl->req->id);
@@ -189,7 +209,8 @@ void relay_stream_error(struct call *cl, const struct tg_err *err)
         goto done;
     buf_init(&out, 0);
     if (sse_format_event(&out, cl->ud == USAGE_OPENAI_CHAT ? NULL : "error", text,
-                         strlen(text)) == 0)
+                         strlen(text)) == 0 &&
+        (cl->ud != USAGE_RESPONSES || responses_failed(cl, &out, body) == 0))
         forward(cl, out.ptr, out.len);
     buf_free(&out);
 done:

@@ -35,6 +35,8 @@ describe('portal', () => {
     test('an empty form is refused next to the field', async () => {
         const { page } = b;
         await page.goto('/#/login');
+        await page.getByLabel('Username or e-mail').fill('');
+        await page.getByLabel('Password', { exact: true }).fill('');
         await page.getByRole('button', { name: 'Sign in' }).click();
         await page.locator('[data-error-for="login"]').filter({ hasText: /username or e-mail/i }).waitFor();
         assert.equal(await page.getByLabel('Username or e-mail').getAttribute('aria-invalid'), 'true');
@@ -102,10 +104,18 @@ describe('portal', () => {
 
         await page.goto('/#/usage');
         await page.getByRole('heading', { name: 'Usage', level: 1 }).waitFor();
+        // The gateway settles and logs a call just after answering it: ask again, as a
+        // person would, until the call shows.
         const byModel = page.getByRole('table', { name: 'Usage by model' });
-        await byModel.locator('tr', { hasText: 'gpt-4o-mini' }).waitFor();
+        const callRow = byModel.locator('tr', { hasText: 'gpt-4o-mini' });
+        for (let i = 0; i < 20 && !(await callRow.count()); i++) {
+            await page.waitForTimeout(250);
+            await page.getByRole('button', { name: 'Show' }).click();
+        }
+        await callRow.waitFor();
         const byKey = page.getByRole('table', { name: 'Usage by key' });
-        assert.match(await byKey.locator('tr', { hasText: 'browser-test' }).textContent(), /\b1\b/);
+        const cells = await byKey.locator('tr', { hasText: 'browser-test' }).locator('td').allTextContents();
+        assert.deepEqual(cells.slice(0, 4), ['browser-test', '1', '10', '5']);
         const reqs = page.getByRole('table', { name: 'Requests' });
         assert.match(await reqs.locator('tbody tr').first().textContent(), /gpt-4o-mini.*\/v1\/chat\/completions/);
         await screenshot(page, 'usage');
@@ -113,7 +123,10 @@ describe('portal', () => {
         await page.goto('/#/billing');
         await page.getByRole('table', { name: 'Top-ups' }).locator('tr', { hasText: '$5.00' }).waitFor();
         await page.goto('/#/connect');
-        await page.locator('#connect-claude-code').getByText('ANTHROPIC_AUTH_TOKEN').waitFor();
+        await page.locator('#connect-claude-code').waitFor();
+        const claude = await page.locator('#connect-claude-code').textContent();
+        assert.ok(claude.includes(`export ANTHROPIC_BASE_URL="${s.base_url}"`));
+        assert.match(claude, /export ANTHROPIC_AUTH_TOKEN="<your-api-key>"/);
         const codex = await page.locator('#connect-codex').textContent();
         assert.match(codex, /wire_api = "responses"/);
         assert.ok(codex.includes(`base_url = "${s.base_url}/v1"`));

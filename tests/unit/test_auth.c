@@ -19,6 +19,33 @@ static const unsigned char jkey[JKEY_LEN + 1] = "0123456789abcdef0123456789abcde
 
 /* ---- password ---- */
 
+/* Link-time seam: this definition of argon2id_verify takes precedence over libargon2's,
+ * so the tests can see how many checks password.c runs, and how many at once. It forwards
+ * to the generic argon2_verify, optionally holding each check longer so overlaps show. */
+static pthread_mutex_t seam_lock = PTHREAD_MUTEX_INITIALIZER;
+static int seam_now, seam_max, seam_calls, seam_sleep_us;
+
+int argon2id_verify(const char *encoded, const void *pwd, const size_t pwdlen)
+{
+    struct timespec ts;
+    int rc;
+
+    pthread_mutex_lock(&seam_lock);
+    seam_now++;
+    seam_calls++;
+    seam_max = seam_now > seam_max ? seam_now : seam_max;
+    ts.tv_sec = 0;
+    ts.tv_nsec = 1000L * seam_sleep_us;
+    pthread_mutex_unlock(&seam_lock);
+    if (ts.tv_nsec)
+        nanosleep(&ts, NULL);
+    rc = argon2_verify(encoded, pwd, pwdlen, Argon2_id);
+    pthread_mutex_lock(&seam_lock);
+    seam_now--;
+    pthread_mutex_unlock(&seam_lock);
+    return rc;
+}
+
 static void test_password_hash_and_verify(void)
 {
     char *h1 = password_hash("correct horse battery staple");
@@ -59,11 +86,13 @@ static void test_password_malformed_encoded(void)
     free(copy);
     /* a stored 4 GiB cost is refused before any work (argon2 would spend seconds) */
     t0 = str_mono_us();
+    seam_calls = 0;
     CU_ASSERT_EQUAL(password_verify("$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA"
                                     "$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
                                     "pw"),
                     0);
     CU_ASSERT_TRUE(str_mono_us() - t0 < 500000);
+    CU_ASSERT_EQUAL(seam_calls, 0);
     CU_ASSERT_EQUAL(password_verify("$argon2id$v=19$m=19456,t=99999999999,p=1$c2FsdA$aGFzaA",
                                     "pw"),
                     0);
@@ -82,9 +111,12 @@ static void test_password_too_long(void)
     h = password_hash(pw);
     CU_ASSERT_PTR_NOT_NULL_FATAL(h);
     CU_ASSERT_EQUAL(password_verify(h, pw), 1);
-    /* one more byte: refused, even though the first 1,024 match */
+    /* one more byte: refused without hashing, even though the first 1,024 match */
     pw[PASSWORD_MAX_LEN] = 'p';
+    seam_calls = 0;
     CU_ASSERT_EQUAL(password_verify(h, pw), 0);
+    CU_ASSERT_EQUAL(password_verify(NULL, pw), 0);
+    CU_ASSERT_EQUAL(seam_calls, 0);
     free(h);
     free(pw);
 }
@@ -111,38 +143,14 @@ static void test_password_unknown_user_costs_the_same(void)
 
         known = t < known ? t : known;
     }
+    seam_calls = 0;
     unknown = verify_seconds(NULL, "guess", &rc);
     CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(seam_calls, 1); /* a real argon2id check ran */
     /* a shortcut would return in microseconds; a real check takes milliseconds */
     CU_ASSERT_TRUE(unknown > known / 4);
     CU_ASSERT_EQUAL(password_verify(NULL, ""), 0);
     free(h);
-}
-
-/* Link-time seam: this definition of argon2id_verify takes precedence over libargon2's,
- * so the tests can see how many checks password.c lets run at once. It forwards to the
- * generic argon2_verify, holding each check a little longer so that overlaps show. */
-static pthread_mutex_t seam_lock = PTHREAD_MUTEX_INITIALIZER;
-static int seam_now, seam_max, seam_sleep_us;
-
-int argon2id_verify(const char *encoded, const void *pwd, const size_t pwdlen)
-{
-    struct timespec ts;
-    int rc;
-
-    pthread_mutex_lock(&seam_lock);
-    seam_now++;
-    seam_max = seam_now > seam_max ? seam_now : seam_max;
-    ts.tv_sec = 0;
-    ts.tv_nsec = 1000L * seam_sleep_us;
-    pthread_mutex_unlock(&seam_lock);
-    if (ts.tv_nsec)
-        nanosleep(&ts, NULL);
-    rc = argon2_verify(encoded, pwd, pwdlen, Argon2_id);
-    pthread_mutex_lock(&seam_lock);
-    seam_now--;
-    pthread_mutex_unlock(&seam_lock);
-    return rc;
 }
 
 struct verify_job {

@@ -70,9 +70,9 @@ function renderNav() {
             h('ul', null, items.map(([p, label]) => h('li', null,
                 h('a', { href: `#${p}`, 'aria-current': p === path ? 'page' : null }, label))))));
     }
+    bar.append(h('span', { class: 'who' }, user.username));
+    if (user.role === 'admin') bar.append(h('span', { class: 'badge badge-admin' }, 'admin'));
     bar.append(
-        h('span', { class: 'who' }, user.username),
-        user.role === 'admin' ? h('span', { class: 'badge badge-admin' }, 'admin') : null,
         h('button', {
             type: 'button', class: 'btn btn-small', id: 'logout',
             onclick: async () => {

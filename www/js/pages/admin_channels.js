@@ -85,8 +85,8 @@ function health(ch) {
     if (!ch.key_ok) parts.push(h('span', { class: 'bad' }, 'key does not decrypt'));
     if (ch.last_error) parts.push(h('span', { class: 'bad', title: ch.last_error }, ch.last_error));
     if (ch.status_reason && ch.status !== 'enabled') parts.push(h('span', { class: 'muted' }, ch.status_reason));
-    if (!parts.length) return h('span', { class: 'muted' }, 'not tested');
-    return h('div', { class: 'small' }, parts.map((p) => h('div', null, p)));
+    if (!parts.length) return h('div', { class: 'muted small health' }, 'not tested');
+    return h('div', { class: 'small health' }, parts.map((p) => h('div', null, p)));
 }
 
 export async function channels(view) {
@@ -145,13 +145,19 @@ export async function channels(view) {
     async function load() {
         const ans = await api('GET', '/api/admin/channels');
         clear(list).append(table('Channels', [
-            { label: 'Name', value: (c) => h('div', null, h('div', { class: 'strong' }, c.name), h('div', { class: 'muted small' }, `#${c.id} · ${c.group}`)) },
-            { label: 'Type', value: (c) => c.type },
+            {
+                label: 'Channel',
+                value: (c) => h('div', null, h('div', { class: 'strong' }, c.name),
+                    h('div', { class: 'muted small' }, `${c.type} · #${c.id} · ${c.group}`)),
+            },
             { label: 'Base URL', value: (c) => h('code', { class: 'small break' }, c.base_url) },
             { label: 'Models', value: (c) => h('div', { class: 'tags' }, c.models.map((m) => h('span', { class: 'tag' }, m))) },
-            { label: 'Priority / weight', num: true, value: (c) => `${c.priority} / ${c.weight}` },
-            { label: 'Status', value: (c) => badge(c.status) },
-            { label: 'Health', value: health },
+            {
+                label: 'Routing',
+                value: (c) => h('div', { class: 'small nowrap' }, h('div', null, `priority ${c.priority}`),
+                    h('div', null, `weight ${c.weight}`)),
+            },
+            { label: 'Status', value: (c) => h('div', null, badge(c.status), health(c)) },
             {
                 label: 'Actions',
                 value: (c) => {

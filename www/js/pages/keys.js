@@ -110,7 +110,9 @@ function keyForm(key, plan, submitLabel) {
 }
 
 function limitsText(k) {
-    return h('span', { class: 'nowrap' }, `${fmtInt(k.rpm)} rpm · ${fmtInt(k.rpd)} rpd · ${fmtInt(k.tpm)} tpm`);
+    return h('div', { class: 'small nowrap' },
+        h('div', null, `${fmtInt(k.rpm)} rpm`), h('div', null, `${fmtInt(k.rpd)} rpd`),
+        h('div', null, `${fmtInt(k.tpm)} tpm`));
 }
 
 export async function keys(view) {
@@ -195,22 +197,29 @@ export async function keys(view) {
                 `plan limits ${fmtInt(plan.rpm)} rpm, ${fmtInt(plan.rpd)} rpd, ${fmtInt(plan.tpm)} tpm per key.`),
             table('Your API keys', [
                 {
-                    label: 'Name',
+                    label: 'Key',
                     value: (k) => h('div', null, h('div', { class: 'strong' }, k.name),
+                        h('code', { class: 'masked small' }, k.key),
                         k.description ? h('div', { class: 'muted small' }, k.description) : null),
                 },
-                { label: 'Key', value: (k) => h('code', { class: 'masked' }, k.key) },
                 { label: 'Status', value: (k) => badge(k.status) },
                 { label: 'Limits', value: limitsText },
-                { label: 'Models', value: (k) => (k.models.length ? k.models.join(', ') : h('span', { class: 'muted' }, 'all')) },
+                {
+                    label: 'Models',
+                    value: (k) => (k.models.length ? h('div', { class: 'tags' }, k.models.map((m) => h('span', { class: 'tag' }, m)))
+                        : h('span', { class: 'muted' }, 'all')),
+                },
                 {
                     label: 'Used', num: true,
                     value: (k) => h('div', null, quotaUsd(k.quota_used),
                         h('div', { class: 'muted small' }, `${fmtInt(k.request_count)} req`,
                             k.quota_limit !== null ? ` · cap ${quotaUsd(k.quota_limit)}` : '')),
                 },
-                { label: 'Last used', value: (k) => fmtDate(k.last_used_at) },
-                { label: 'Expires', value: (k) => fmtDate(k.expires_at, true) },
+                {
+                    label: 'Last used / expires',
+                    value: (k) => h('div', { class: 'small' }, h('div', null, fmtDate(k.last_used_at)),
+                        h('div', { class: 'muted' }, `expires ${fmtDate(k.expires_at, true)}`)),
+                },
                 { label: 'Actions', value: actions },
             ], rows, {
                 empty: 'No keys yet. Create one to start calling the API.',
