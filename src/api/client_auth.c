@@ -129,8 +129,7 @@ TG_HANDLER(client_login)
     if (json_unpack_ex(body, &jerr, 0, "{s:s, s:s, s?b}", "login", &login, "password",
                        &pw, "remember", &remember) != 0) {
         err_set_field(err, TG_EINVAL, "login",
-                      "expected {\"login\": string, \"password\": "
-                      "string}: %s",
+                      "expected {\"login\": string, \"password\": string}: %s",
                       jerr.text);
         goto out;
     }

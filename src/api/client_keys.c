@@ -146,8 +146,7 @@ TG_HANDLER(client_keys_create)
         goto out;
     if (k.services && !k.services[0]) {
         err_set_field(err, TG_EINVAL, "services",
-                      "services must name at least one of "
-                      "claude, codex, openai");
+                      "services must name at least one of claude, codex, openai");
         goto out;
     }
     k.user_id = req->who.user_id;
@@ -226,8 +225,7 @@ static int build_update(json_t *body, const struct plan *p, struct key_update *u
     u->status = st ? json_string_value(st) : NULL;
     if (u->set_services && (!u->services || !u->services[0]))
         return err_set_field(err, TG_EINVAL, "services",
-                             "services must name at least one "
-                             "of claude, codex, openai");
+                             "services must name at least one of claude, codex, openai");
     u->rpm = k.rpm;
     u->rpd = k.rpd;
     u->tpm = k.tpm;

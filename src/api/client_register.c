@@ -176,8 +176,7 @@ static int reg_precheck(struct store_conn *c, struct reg_input *in, struct tg_er
         return err_set_field(err, TG_ECONFLICT, "username", "that username is taken");
     if (mail_taken)
         return err_set_field(err, TG_ECONFLICT, "email",
-                             "that e-mail address is already "
-                             "registered");
+                             "that e-mail address is already registered");
     if (!in->pow)
         return 0;
     fresh = store_pow_use(c, in->pow_digest, time(NULL), 2 * POW_TTL_S, err);
@@ -185,8 +184,7 @@ static int reg_precheck(struct store_conn *c, struct reg_input *in, struct tg_er
         return -1;
     return fresh ? 0
                  : err_set_field(err, TG_EINVAL, "challenge",
-                                 "challenge already used; "
-                                 "get a new one");
+                                 "challenge already used; get a new one");
 }
 
 /* Insert the user and a verification token in one transaction. Returns the id or -1. */

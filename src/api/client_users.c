@@ -106,8 +106,7 @@ static int merge_notifications(json_t *in, const char *stored, char **text,
 
     if (!json_is_object(in))
         return err_set_field(err, TG_EINVAL, "notifications",
-                             "notifications must be an "
-                             "object of true/false switches");
+                             "notifications must be an object of true/false switches");
     json_object_foreach(in, key, v)
     {
         size_t i = 0;

@@ -70,7 +70,7 @@ int ext_path_id(const struct tg_request *req, char *out, size_t cap, struct tg_e
     for (; p && *p && n + 1 < cap; p++) {
         if (*p == '%') {
             int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
-            if (lo < 0)
+            if (lo < 0 || (hi | lo) == 0) /* %00 would cut the id short */
                 return err_set_field(err, TG_EINVAL, "external_user_id",
                                      "bad percent-encoding in external_user_id");
             out[n++] = (char)(hi << 4 | lo);

@@ -82,8 +82,7 @@ int portal_check_email(const char *email, char *out, size_t cap, struct tg_err *
     if (n == 0 || n > 254 || !at || strchr(at + 1, '@') ||
         check_local(email, (size_t)(at - email)) != 0 || check_domain(at + 1) != 0)
         return err_set_field(err, TG_EINVAL, "email",
-                             "email must be an address like "
-                             "name@example.com");
+                             "email must be an address like name@example.com");
     if (str_copy(out, cap, email) != 0)
         return err_set_field(err, TG_EINVAL, "email", "email is too long");
     for (char *p = out; *p; p++)
@@ -152,8 +151,7 @@ int portal_check_password(const char *pw, const char *username, const char *emai
 
     if (n < PORTAL_PASSWORD_MIN || n > 1024)
         return err_set_field(err, TG_EINVAL, "password",
-                             "password must be %d to 1024 "
-                             "characters",
+                             "password must be %d to 1024 characters",
                              PORTAL_PASSWORD_MIN);
     if (distinct_chars(pw) < 4)
         return err_set_field(err, TG_EINVAL, "password", "password is too simple");
@@ -163,8 +161,7 @@ int portal_check_password(const char *pw, const char *username, const char *emai
     if ((username && contains_ci(pw, username, strlen(username))) ||
         (email && contains_ci(pw, email, at ? (size_t)(at - email) : strlen(email))))
         return err_set_field(err, TG_EINVAL, "password",
-                             "password must not contain the "
-                             "username or e-mail address");
+                             "password must not contain the username or e-mail address");
     return 0;
 }
 
@@ -178,13 +175,11 @@ int portal_check_display_name(const char *name, struct tg_err *err)
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
         if (*p < 0x20 || *p == 0x7f)
             return err_set_field(err, TG_EINVAL, "display_name",
-                                 "display_name must not "
-                                 "hold control characters");
+                                 "display_name must not hold control characters");
         chars += (*p & 0xC0) != 0x80;
     }
     if (chars > 128)
         return err_set_field(err, TG_EINVAL, "display_name",
-                             "display_name is longer than "
-                             "128 characters");
+                             "display_name is longer than 128 characters");
     return 0;
 }

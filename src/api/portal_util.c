@@ -146,9 +146,8 @@ static int query_int(const struct tg_request *req, const char *name, int64_t min
         return 0;
     if (str_to_i64(v, min, max, &n) != 0)
         return err_set_field(err, TG_EINVAL, name,
-                             "%s must be a whole number from %lld to "
-                             "%lld",
-                             name, (long long)min, (long long)max);
+                             "%s must be a whole number from %lld to %lld", name,
+                             (long long)min, (long long)max);
     *out = (int)n;
     return 0;
 }

@@ -113,13 +113,10 @@ int pow_verify(const unsigned char *key, size_t klen, const char *challenge,
                              "challenge expired; get a new one");
     if (bits < min_bits)
         return err_set_field(err, TG_EINVAL, "challenge",
-                             "challenge is too easy; get a "
-                             "new one");
+                             "challenge is too easy; get a new one");
     if (!nonce_ok(nonce))
         return err_set_field(err, TG_EINVAL, "nonce",
-                             "nonce must be 1 to %d printable "
-                             "characters",
-                             POW_NONCE_MAX);
+                             "nonce must be 1 to %d printable characters", POW_NONCE_MAX);
     snprintf(joined, sizeof(joined), "%s%s", challenge, nonce);
     crypto_sha256(joined, strlen(joined), h);
     if (pow_zero_bits(h) < bits)

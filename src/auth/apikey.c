@@ -6,14 +6,15 @@
 #include "auth/apikey.h"
 #include "auth/crypto.h"
 
-#define BODY_LEN  43 /* base62 digits of a 256-bit number */
-#define CRC_LEN   6  /* base62 digits of a 32-bit number */
+#define BODY_LEN   43 /* base62 digits of a 256-bit number */
+#define CRC_LEN    6  /* base62 digits of a 32-bit number */
 #define PREFIX_LEN 3
-#define CRC_INPUT (PREFIX_LEN + BODY_LEN)
+#define CRC_INPUT  (PREFIX_LEN + BODY_LEN)
 
 /* Digits in ASCII order, so comparing two equal-length digit strings with memcmp compares
  * their values. */
-static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+static const char b62[] =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /* 2^256 - 1 in base62: the largest body a 32-byte secret can produce. */
 static const char body_max[] = "yhjskwdA6OZ1AL1YmHWZWm8LLG7HjnuCA2j5rOw8Xp1";

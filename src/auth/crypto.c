@@ -18,8 +18,10 @@
 #define SEAL_MAX_PT    (1u << 24) /* sealed values are keys and secrets, never bulk data */
 #define SEAL_VERSION   "v1:"
 
-static const char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char b64_std[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int crypto_random(void *buf, size_t n)
 {
@@ -40,7 +42,8 @@ void crypto_sha256(const void *data, size_t n, unsigned char out[32])
 {
     unsigned int len = 0;
 
-    /* SHA-256 of memory cannot fail short of a broken library: never leave out undefined */
+    /* SHA-256 of memory cannot fail short of a broken library: never leave out undefined
+     */
     if (EVP_Digest(n ? data : "", n, out, &len, EVP_sha256(), NULL) != 1 || len != 32)
         memset(out, 0, 32);
 }
@@ -86,7 +89,8 @@ static size_t b64_encode(const unsigned char *in, size_t n, char *out, const cha
     size_t o = 0, i = 0;
 
     for (; i + 3 <= n; i += 3) {
-        unsigned long v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
+        unsigned long v =
+            (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
 
         out[o++] = alpha[v >> 18 & 63];
         out[o++] = alpha[v >> 12 & 63];
@@ -206,8 +210,8 @@ static int gcm_encrypt(const unsigned char key[32], const unsigned char nonce[12
     ok = ctx && EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
          EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SEAL_NONCE_LEN, NULL) == 1 &&
          EVP_EncryptInit_ex(ctx, NULL, NULL, key, nonce) == 1 &&
-         EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) ==
-             1 &&
+         EVP_EncryptUpdate(ctx, NULL, &len, (const unsigned char *)aad,
+                           (int)strlen(aad)) == 1 &&
          (n == 0 || EVP_EncryptUpdate(ctx, ct, &len, pt, (int)n) == 1) &&
          EVP_EncryptFinal_ex(ctx, ct + (n ? (size_t)len : 0), &len) == 1 &&
          EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG_LEN, tag) == 1;
@@ -217,8 +221,8 @@ static int gcm_encrypt(const unsigned char key[32], const unsigned char nonce[12
 
 /* Decrypt ct (n bytes) into pt and check the tag. Returns 0, or -1 on any mismatch. */
 static int gcm_decrypt(const unsigned char key[32], const unsigned char nonce[12],
-                       const char *aad, const unsigned char *ct, size_t n, unsigned char *pt,
-                       unsigned char tag[16])
+                       const char *aad, const unsigned char *ct, size_t n,
+                       unsigned char *pt, unsigned char tag[16])
 {
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     int len = 0, ok;
@@ -226,8 +230,8 @@ static int gcm_decrypt(const unsigned char key[32], const unsigned char nonce[12
     ok = ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
          EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SEAL_NONCE_LEN, NULL) == 1 &&
          EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) == 1 &&
-         EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad, (int)strlen(aad)) ==
-             1 &&
+         EVP_DecryptUpdate(ctx, NULL, &len, (const unsigned char *)aad,
+                           (int)strlen(aad)) == 1 &&
          (n == 0 || EVP_DecryptUpdate(ctx, pt, &len, ct, (int)n) == 1) &&
          EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG_LEN, tag) == 1 &&
          EVP_DecryptFinal_ex(ctx, pt + (n ? (size_t)len : 0), &len) == 1;
@@ -242,14 +246,16 @@ char *crypto_seal(const unsigned char key[32], const char *kid, const char *aad,
     char *out = NULL, *p;
     size_t cap;
 
-    if (!key || !kid_ok(kid) || (!pt && n) || n > SEAL_MAX_PT || (aad && strlen(aad) > INT_MAX))
+    if (!key || !kid_ok(kid) || (!pt && n) || n > SEAL_MAX_PT ||
+        (aad && strlen(aad) > INT_MAX))
         return NULL;
     ct = malloc(n ? n : 1);
     if (!ct || crypto_random(nonce, sizeof(nonce)) != 0 ||
         gcm_encrypt(key, nonce, aad ? aad : "", pt, n, ct, tag) != 0)
         goto out;
     /* "v1:" kid ":" nonce(16) ":" ct ":" tag(24) NUL */
-    cap = strlen(SEAL_VERSION) + strlen(kid) + 1 + 16 + 1 + 4 * ((n + 2) / 3) + 1 + 24 + 1;
+    cap =
+        strlen(SEAL_VERSION) + strlen(kid) + 1 + 16 + 1 + 4 * ((n + 2) / 3) + 1 + 24 + 1;
     out = malloc(cap);
     if (!out)
         goto out;

@@ -29,15 +29,18 @@ char *extsig_canonical(const char *method, const char *path_query, const char *t
         !one_line(nonce))
         return NULL;
     crypto_sha256_hex(body, body_len, body_hex);
-    cap = strlen(method) + strlen(path_query) + strlen(timestamp) + strlen(nonce) + 64 + 5;
+    cap =
+        strlen(method) + strlen(path_query) + strlen(timestamp) + strlen(nonce) + 64 + 5;
     out = malloc(cap);
     if (!out)
         return NULL;
-    snprintf(out, cap, "%s\n%s\n%s\n%s\n%s", method, path_query, timestamp, nonce, body_hex);
+    snprintf(out, cap, "%s\n%s\n%s\n%s\n%s", method, path_query, timestamp, nonce,
+             body_hex);
     return out;
 }
 
-int extsig_sign(const char *secret, size_t secret_len, const char *canonical, char out[65])
+int extsig_sign(const char *secret, size_t secret_len, const char *canonical,
+                char out[65])
 {
     unsigned char mac[32];
 
@@ -96,7 +99,8 @@ int extsig_check_headers(const char *key_id, const char *timestamp, const char *
         str_to_i64(timestamp, 0, INT64_MAX, &ts) != 0)
         return err_set(err, TG_EAUTH, "invalid timestamp");
     /* both sides are far from overflow: ts < 10^12 and now is a real clock */
-    if (now < 0 || now > INT64_MAX / 2 || ts > now + EXTSIG_SKEW || ts < now - EXTSIG_SKEW)
+    if (now < 0 || now > INT64_MAX / 2 || ts > now + EXTSIG_SKEW ||
+        ts < now - EXTSIG_SKEW)
         return err_set(err, TG_EAUTH, "timestamp outside the allowed window");
     if (!all_chars(nonce, NONCE_MIN, NONCE_MAX, is_nonce_char))
         return err_set(err, TG_EAUTH, "invalid nonce");

@@ -62,9 +62,9 @@ static json_t *claims_json(const struct jwt_claims *c, const char *iss, const ch
         return NULL;
     /* RFC 7519 wants sub as a string */
     snprintf(sub, sizeof(sub), "%" PRId64, c->sub);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "iss", iss, "aud",
-                     aud, "sub", sub, "jti", c->jti, "typ", c->typ, "role", c->role, "sid",
-                     (json_int_t)c->sid, "iat", (json_int_t)c->iat, "nbf",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "iss", iss,
+                     "aud", aud, "sub", sub, "jti", c->jti, "typ", c->typ, "role",
+                     c->role, "sid", (json_int_t)c->sid, "iat", (json_int_t)c->iat, "nbf",
                      (json_int_t)c->nbf, "exp", (json_int_t)c->exp);
 }
 
@@ -72,8 +72,8 @@ char *jwt_sign(const struct jwt_claims *c, const char *iss, const char *aud,
                const unsigned char *key, size_t klen)
 {
     unsigned char mac[32];
-    json_t *obj;    /* new reference */
-    char *claims;   /* json_dumps text */
+    json_t *obj;  /* new reference */
+    char *claims; /* json_dumps text */
     char *out = NULL;
     size_t n = 0;
 
@@ -178,17 +178,20 @@ static int parse_sub(const char *s, int64_t *out)
 }
 
 /* Check the verified claims and copy them into out. Returns 0 or -1 (err set). */
-static int claims_check(json_t *obj, const char *iss, const char *aud, const char *want_typ,
-                        time_t now, struct jwt_claims *out, struct tg_err *err)
+static int claims_check(json_t *obj, const char *iss, const char *aud,
+                        const char *want_typ, time_t now, struct jwt_claims *out,
+                        struct tg_err *err)
 {
     struct raw_claims r;
     struct jwt_claims c = {0};
 
-    if (json_unpack(obj, "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "iss", &r.iss,
-                    "aud", &r.aud, "sub", &r.sub, "jti", &r.jti, "typ", &r.typ, "role",
-                    &r.role, "sid", &r.sid, "iat", &r.iat, "nbf", &r.nbf, "exp", &r.exp) != 0)
+    if (json_unpack(obj, "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "iss",
+                    &r.iss, "aud", &r.aud, "sub", &r.sub, "jti", &r.jti, "typ", &r.typ,
+                    "role", &r.role, "sid", &r.sid, "iat", &r.iat, "nbf", &r.nbf, "exp",
+                    &r.exp) != 0)
         return err_set(err, TG_EAUTH, "invalid token");
-    if (strcmp(r.iss, iss) != 0 || strcmp(r.aud, aud) != 0 || strcmp(r.typ, want_typ) != 0)
+    if (strcmp(r.iss, iss) != 0 || strcmp(r.aud, aud) != 0 ||
+        strcmp(r.typ, want_typ) != 0)
         return err_set(err, TG_EAUTH, "invalid token");
     if (parse_sub(r.sub, &c.sub) != 0 || r.sid < 0 ||
         str_copy(c.jti, sizeof(c.jti), r.jti) != 0 ||

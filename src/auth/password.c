@@ -68,8 +68,8 @@ char *password_hash(const char *pw)
     pwlen = strnlen(pw, PASSWORD_MAX_LEN + 1);
     if (pwlen > PASSWORD_MAX_LEN || crypto_random(salt, sizeof(salt)) != 0)
         return NULL;
-    enclen = argon2_encodedlen(PW_T_COST, PW_M_COST, PW_PARALLEL, PW_SALT_LEN, PW_HASH_LEN,
-                               Argon2_id);
+    enclen = argon2_encodedlen(PW_T_COST, PW_M_COST, PW_PARALLEL, PW_SALT_LEN,
+                               PW_HASH_LEN, Argon2_id);
     enc = malloc(enclen);
     if (!enc)
         return NULL;
@@ -84,7 +84,8 @@ char *password_hash(const char *pw)
     return enc;
 }
 
-/* Read an unsigned decimal at *p up to `stop`, advancing *p past stop. Returns 0 or -1. */
+/* Read an unsigned decimal at *p up to `stop`, advancing *p past stop. Returns 0 or -1.
+ */
 static int read_param(const char **p, char stop, unsigned long max, unsigned long *out)
 {
     const char *s = *p;

@@ -25,9 +25,8 @@ static int refuse(struct tg_err *err, const char *field, int retry_after,
 {
     err->retry_after = retry_after;
     err_set_field(err, TG_ELIMIT, field,
-                  "rate limit reached: %d %s for this key; retry "
-                  "in %d s",
-                  limit, what, retry_after);
+                  "rate limit reached: %d %s for this key; retry in %d s", limit, what,
+                  retry_after);
     return 0;
 }
 

@@ -90,15 +90,14 @@ static void settle(struct call *cl, const struct pick *p, int status, const char
                  (long long)charge, (long long)cl->reserved);
     if (cl->reserved > 0 || charge > 0) {
         c = store_get(app->pool, &err);
-        if (c && store_settle(c, req->id, charge, !delivered, &err) < 0)
-            log_error("billing", "event=settle_failed request=%s charge=%lld reason=\"%s\"",
-                      req->id, (long long)charge, err.msg);
+        /* c may be NULL: a call reserved on a balance lease settles in memory. */
+        if (store_settle(c, req->id, charge, !delivered, &err) < 0)
+            log_error("billing", "event=settle_failed request=%s charge=%lld reason=\"%s\"%s",
+                      req->id, (long long)charge, err.msg,
+                      c ? "" : " (the reaper releases it)");
         if (c && cl->admitted)
             limits_finish(c, &cl->ki->key, req->id, delivered ? usage_total(&u) : 0, &err);
         store_put(app->pool, c);
-        if (!c)
-            log_error("billing", "event=settle_deferred request=%s (the reaper releases it)",
-                      req->id);
     } else if (cl->admitted) {
         c = store_get(app->pool, &err);
         if (c)

@@ -31,6 +31,22 @@ static void write_rows(struct tg_app *app, const struct usage_log *rows, int n)
     store_put(app->pool, c);
 }
 
+/* Write what calls settled on balance leases; final: return every lease. */
+static void flush_leases(struct tg_app *app, int final)
+{
+    struct tg_err err = {0};
+    struct store_conn *c = store_get(app->pool, &err);
+
+    if (final)
+        store_lease_enable(0);
+    if (!c || store_lease_flush(c, final, &err) != 0) {
+        if (final)
+            log_error("usage", "event=leases_left reason=\"%s\" (the reaper releases them)",
+                      err.msg);
+    }
+    store_put(app->pool, c);
+}
+
 static void reap(struct tg_app *app)
 {
     struct tg_err err = {0};
@@ -71,6 +87,7 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&mu);
         if (n)
             write_rows(app, batch, n);
+        flush_leases(app, done && n == 0);
         if (done && n == 0)
             break;
         if (app->worker_index == 0 && str_mono_us() - last_reap > REAP_EVERY * 1000000LL) {
@@ -85,8 +102,10 @@ void usagelog_start(struct tg_app *app)
 {
     pthread_mutex_lock(&mu);
     the_app = app;
-    if (!running && pthread_create(&writer, NULL, writer_main, app) == 0)
+    if (!running && pthread_create(&writer, NULL, writer_main, app) == 0) {
         running = 1;
+        store_lease_enable(1); /* the writer flushes them */
+    }
     pthread_mutex_unlock(&mu);
 }
 

@@ -1,9 +1,15 @@
 /* billing: reservations, settlements, usage rows and the reaper of stale reservations. */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "store/billing.h"
 #include "util/log.h"
+#include "util/str.h"
 
 /* A reservation is two autocommit statements, so no transaction holds the user's row (the
  * hottest row: every call of the user takes it) across a network round trip:
@@ -39,6 +45,26 @@ static const char SQL_SETTLE[] =
     "k.request_count = k.request_count + ?, k.last_used_at = CURRENT_TIMESTAMP(3), "
     "l.amount = -LEAST(?, l.reserved), l.state = ?, l.settled_at = CURRENT_TIMESTAMP(3) "
     "WHERE l.request_id = ? AND l.state = 'reserved'";
+/* Leases (see lease_take). Growing one is the reservation statement with an amount. */
+static const char SQL_LEASE_GROW[] =
+    "UPDATE ledger l STRAIGHT_JOIN users u ON u.id = l.user_id "
+    "LEFT JOIN api_keys k ON k.id = l.key_id "
+    "SET u.quota = u.quota - ?, k.quota_used = k.quota_used + ?, l.reserved = l.reserved + ? "
+    "WHERE l.request_id = ? AND l.state = 'reserved' AND u.quota >= ? AND u.status = 'active' "
+    "AND (k.id IS NULL OR k.quota_limit IS NULL OR k.quota_used + ? <= k.quota_limit)";
+static const char SQL_LEASE_ROW[] =
+    "INSERT IGNORE INTO ledger (user_id, key_id, kind, request_id, reserved, amount, state, "
+    "worker, settled_at) VALUES (?, NULLIF(?, 0), 'charge', ?, ?, ?, ?, ?, "
+    "CURRENT_TIMESTAMP(3))";
+static const char SQL_LEASE_SPEND[] =
+    "UPDATE ledger SET reserved = reserved - ? WHERE request_id = ? AND state = 'reserved' "
+    "AND reserved >= ?";
+static const char SQL_LEASE_USER[] =
+    "UPDATE users SET used_quota = used_quota + ?, request_count = request_count + ? "
+    "WHERE id = ?";
+static const char SQL_LEASE_KEY[] =
+    "UPDATE api_keys SET request_count = request_count + ?, "
+    "last_used_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
 static const char SQL_USAGE_INSERT[] =
     "INSERT IGNORE INTO usage_logs (request_id, user_id, key_id, channel_id, service, model, "
     "endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, quota, "
@@ -66,9 +92,10 @@ static int64_t exec_retry(struct store_conn *c, const char *sql, struct tg_err *
     return n;
 }
 
-int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
-                  const char *request_id, int64_t amount, const char *worker,
-                  struct tg_err *err)
+/* A reservation of its own for one call (or for a lease). Same results as store_reserve. */
+static int reserve_direct(struct store_conn *c, int64_t user_id, int64_t key_id,
+                          const char *request_id, int64_t amount, const char *worker,
+                          struct tg_err *err)
 {
     int64_t n, covers = 0;
 
@@ -93,8 +120,9 @@ int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
     return covers > 0 && key_id > 0 ? 2 : 0;
 }
 
-int store_settle(struct store_conn *c, const char *request_id, int64_t charge, int released,
-                 struct tg_err *err)
+/* Settle a reservation row of its own. Same results as store_settle. */
+static int settle_direct(struct store_conn *c, const char *request_id, int64_t charge,
+                         int released, struct tg_err *err)
 {
     int64_t n = -1;
     int count = released ? 0 : 1;
@@ -109,6 +137,470 @@ int store_settle(struct store_conn *c, const char *request_id, int64_t charge, i
             break;
     }
     return n < 0 ? -1 : n > 0;
+}
+
+/* ---------------------------------------------------------------- balance leases
+ *
+ * Taking every call's reservation from the user's row serialises all calls of a user on
+ * that row. Instead a worker process takes a lease: one reservation (a ledger row
+ * 'lease-...', taken with the same conditional statements, so the balance and the key's cap
+ * hold) that covers many calls. Calls are admitted against it in memory, exactly (a call
+ * gets its full upper bound or is not admitted on the lease), and settled in memory; the
+ * flusher (store_lease_flush, run by the usage writer) then writes one ledger row per call
+ * and takes the charges off the lease row, in one transaction per lease and batch. Leases
+ * go back when idle, when old, and at a clean shutdown.
+ *
+ * Ledger identity at every commit: users.quota + (reserved of 'reserved' rows) = sum of
+ * amounts. A lease left behind by a dead process is released by the reaper like any other
+ * reservation; the calls it settled but had not written yet (at most one flush interval)
+ * are then not charged. Balances too small for a lease use a reservation per call. */
+
+#define LEASE_FIRST_CALLS 32                 /* a new lease covers this many calls */
+#define LEASE_MAX_CALLS   1024               /* and grows up to this many */
+#define LEASE_MAX_AGE_US  (30 * 1000000LL)   /* then a fresh lease takes new calls */
+#define LEASE_IDLE_US     (2 * 1000000LL)    /* an unused lease goes back */
+#define LEASE_RETRY_US    (1 * 1000000LL)    /* after a refused lease: per-call reservations */
+#define LEASE_WAIT_US     (2 * 1000000LL)    /* longest wait for another thread's grow */
+#define LEASE_BUCKETS     256                /* powers of two */
+#define HELD_BUCKETS      1024
+
+struct lease {
+    struct lease *next;
+    int64_t user_id, key_id;
+    char id[40];          /* its ledger row's request_id; "" until opened */
+    char worker[64];
+    int64_t granted;      /* on its ledger row, less the charges written */
+    int64_t avail;        /* part of granted that no call holds */
+    int64_t pending;      /* charges settled in memory, not yet written */
+    int inflight;         /* calls holding a part */
+    int growing;          /* a thread is asking the database for more */
+    int retired;          /* takes no new calls */
+    int64_t opened_us, used_us, retry_us;
+};
+
+struct held { /* a call admitted on a lease */
+    struct held *next;
+    char request_id[40];
+    struct lease *lease;
+    int64_t reserved;
+};
+
+struct settled { /* a call settled in memory, its ledger row not written yet */
+    char request_id[40];
+    struct lease *lease;
+    int64_t reserved, charge;
+    int released;
+};
+
+static pthread_mutex_t lease_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t lease_cv = PTHREAD_COND_INITIALIZER;
+static int leases_on;
+static struct lease *leases[LEASE_BUCKETS];
+static struct held *helds[HELD_BUCKETS];
+static struct settled *queue;
+static size_t queue_len, queue_cap;
+
+static size_t held_hash(const char *s)
+{
+    size_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h & (HELD_BUCKETS - 1);
+}
+
+static struct lease **lease_bucket(int64_t user_id, int64_t key_id)
+{
+    return &leases[(size_t)(user_id * 31 + key_id) & (LEASE_BUCKETS - 1)];
+}
+
+/* The lease taking new calls for (user, key), or NULL. Caller holds lease_mu. */
+static struct lease *lease_find(int64_t user_id, int64_t key_id)
+{
+    for (struct lease *l = *lease_bucket(user_id, key_id); l; l = l->next)
+        if (l->user_id == user_id && l->key_id == key_id && !l->retired)
+            return l;
+    return NULL;
+}
+
+static struct lease *lease_new(int64_t user_id, int64_t key_id, const char *worker)
+{
+    struct lease *l = calloc(1, sizeof(*l));
+    struct lease **b = lease_bucket(user_id, key_id);
+
+    if (!l)
+        return NULL;
+    l->user_id = user_id;
+    l->key_id = key_id;
+    str_copy(l->worker, sizeof(l->worker), worker ? worker : "");
+    l->next = *b;
+    *b = l;
+    return l;
+}
+
+static void lease_new_id(char out[40])
+{
+    unsigned char rnd[16];
+    char hex[33];
+
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+        int64_t t = str_mono_us();
+        memcpy(rnd, &t, sizeof(t));
+        memset(rnd + sizeof(t), getpid() & 0xff, sizeof(rnd) - sizeof(t));
+    }
+    str_hex(rnd, sizeof(rnd), hex);
+    snprintf(out, 40, "lease-%.32s", hex);
+}
+
+/* Admit a call of amount on l (caller holds lease_mu). Returns 1, or 0 out of memory. */
+static int lease_hold(struct lease *l, const char *request_id, int64_t amount)
+{
+    struct held *h = malloc(sizeof(*h));
+    size_t i = held_hash(request_id);
+
+    if (!h)
+        return 0;
+    str_copy(h->request_id, sizeof(h->request_id), request_id);
+    h->lease = l;
+    h->reserved = amount;
+    h->next = helds[i];
+    helds[i] = h;
+    l->avail -= amount;
+    l->inflight++;
+    l->used_us = str_mono_us();
+    return 1;
+}
+
+/* Ask the database for add more on l (a new lease if it has no id). 1 granted, 0 not. */
+static int lease_ask(struct store_conn *c, struct lease *l, const char *id, int64_t add,
+                     int opened, struct tg_err *err)
+{
+    int64_t n;
+
+    if (!opened)
+        return reserve_direct(c, l->user_id, l->key_id, id, add, l->worker, err) == 1;
+    n = store_exec(c, SQL_LEASE_GROW, err, "iiisii", add, add, add, id, add, add);
+    return n > 0;
+}
+
+/* How much more l should ask for a call of amount: 0 if it may not grow. */
+static int64_t lease_step(const struct lease *l, int64_t amount)
+{
+    int64_t cap = amount * LEASE_MAX_CALLS, add;
+
+    if (!l->id[0])
+        return amount * LEASE_FIRST_CALLS;
+    add = l->granted > amount * LEASE_FIRST_CALLS ? l->granted : amount * LEASE_FIRST_CALLS;
+    if (l->granted + add > cap)
+        add = cap - l->granted;
+    return add >= amount ? add : 0;
+}
+
+/* Admit request_id on a lease of (user, key). Returns 1 admitted, 0 not (the caller makes
+ * a reservation of its own). */
+static int lease_take(struct store_conn *c, int64_t user_id, int64_t key_id,
+                      const char *request_id, int64_t amount, const char *worker,
+                      struct tg_err *err)
+{
+    int64_t deadline = str_mono_us() + LEASE_WAIT_US, add;
+    struct lease *l;
+    char id[40];
+    int opened, ok;
+
+    if (strncmp(request_id, "lease-", 6) == 0 || amount > INT64_MAX / LEASE_MAX_CALLS)
+        return 0;
+    pthread_mutex_lock(&lease_mu);
+    for (;;) {
+        int64_t now = str_mono_us();
+
+        if (!leases_on)
+            break;
+        l = lease_find(user_id, key_id);
+        if (l && l->id[0] && !l->growing && now - l->opened_us > LEASE_MAX_AGE_US) {
+            l->retired = 1; /* the flusher returns it once its calls are written */
+            l = NULL;
+        }
+        if (l && l->id[0] && l->avail >= amount) {
+            ok = lease_hold(l, request_id, amount);
+            pthread_mutex_unlock(&lease_mu);
+            return ok;
+        }
+        if (l && l->growing) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 10 * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            if (now > deadline)
+                break;
+            pthread_cond_timedwait(&lease_cv, &lease_mu, &ts);
+            continue;
+        }
+        if (l && now < l->retry_us)
+            break;
+        if (!l)
+            l = lease_new(user_id, key_id, worker);
+        add = l ? lease_step(l, amount) : 0;
+        if (add == 0)
+            break;
+        opened = l->id[0] != 0;
+        if (opened)
+            str_copy(id, sizeof(id), l->id);
+        else
+            lease_new_id(id);
+        l->growing = 1;
+        pthread_mutex_unlock(&lease_mu);
+        ok = lease_ask(c, l, id, add, opened, err);
+        pthread_mutex_lock(&lease_mu);
+        l->growing = 0;
+        pthread_cond_broadcast(&lease_cv);
+        if (!ok) {
+            l->retry_us = str_mono_us() + LEASE_RETRY_US;
+            break;
+        }
+        if (!opened) {
+            str_copy(l->id, sizeof(l->id), id);
+            l->opened_us = str_mono_us();
+        }
+        l->granted += add;
+        l->avail += add;
+    }
+    pthread_mutex_unlock(&lease_mu);
+    return 0;
+}
+
+/* Settle request_id in memory if it was admitted on a lease. Returns 1 if it was. */
+static int lease_settle(const char *request_id, int64_t charge, int released)
+{
+    struct held **p, *h;
+    struct settled *q;
+
+    pthread_mutex_lock(&lease_mu);
+    p = &helds[held_hash(request_id)];
+    while (*p && strcmp((*p)->request_id, request_id) != 0)
+        p = &(*p)->next;
+    h = *p;
+    if (!h) {
+        pthread_mutex_unlock(&lease_mu);
+        return 0;
+    }
+    if (queue_len == queue_cap) {
+        size_t cap = queue_cap ? queue_cap * 2 : 256;
+        q = realloc(queue, cap * sizeof(*q));
+        if (!q) { /* the call stays held: its reservation goes back with the lease */
+            pthread_mutex_unlock(&lease_mu);
+            log_error("billing", "event=settle_lost request=%s reason=oom", request_id);
+            return 1;
+        }
+        queue = q;
+        queue_cap = cap;
+    }
+    *p = h->next;
+    if (charge > h->reserved)
+        charge = h->reserved;
+    q = &queue[queue_len++];
+    str_copy(q->request_id, sizeof(q->request_id), request_id);
+    q->lease = h->lease;
+    q->reserved = h->reserved;
+    q->charge = charge;
+    q->released = released;
+    h->lease->inflight--;
+    h->lease->avail += h->reserved - charge;
+    h->lease->pending += charge;
+    h->lease->used_us = str_mono_us();
+    pthread_mutex_unlock(&lease_mu);
+    free(h);
+    return 1;
+}
+
+enum { WRITE_OK, WRITE_RETRY, WRITE_LOST };
+
+/* Write the ledger rows of one lease's settled calls r[0..n) and take their charges off
+ * the lease, in one transaction. Rows already there (a commit whose answer was lost)
+ * are skipped, with their charges. */
+static int lease_write(struct store_conn *c, const struct lease *l, const struct settled *r,
+                       size_t n, struct tg_err *err)
+{
+    int64_t sum = 0, counted = 0, got;
+
+    if (store_begin(c, err) != 0)
+        return WRITE_RETRY;
+    for (size_t i = 0; i < n; i++) {
+        const char *state = r[i].released && r[i].charge == 0 ? "released" : "settled";
+        got = store_exec(c, SQL_LEASE_ROW, err, "iisiiss", l->user_id, l->key_id,
+                         r[i].request_id, r[i].reserved, -r[i].charge, state, l->worker);
+        if (got < 0)
+            goto retry;
+        if (got == 1) {
+            sum += r[i].charge;
+            counted += r[i].released ? 0 : 1;
+        }
+    }
+    if (sum > 0) {
+        got = store_exec(c, SQL_LEASE_SPEND, err, "isi", sum, l->id, sum);
+        if (got < 0)
+            goto retry;
+        if (got == 0) {
+            store_rollback(c);
+            return WRITE_LOST; /* the lease row was released (reaped): nothing to charge */
+        }
+    }
+    if ((sum > 0 || counted > 0) &&
+        (store_exec(c, SQL_LEASE_USER, err, "iii", sum, counted, l->user_id) < 0 ||
+         (l->key_id > 0 &&
+          store_exec(c, SQL_LEASE_KEY, err, "ii", counted, l->key_id) < 0)))
+        goto retry;
+    return store_commit(c, err) == 0 ? WRITE_OK : WRITE_RETRY;
+retry:
+    store_rollback(c);
+    return WRITE_RETRY;
+}
+
+/* Put records back in front of the queue (a write to retry). Caller holds lease_mu. */
+static void requeue(const struct settled *r, size_t n)
+{
+    struct settled *q = malloc((queue_len + n) * sizeof(*q));
+
+    if (!q) {
+        log_error("billing", "event=settle_lost count=%zu reason=oom", n);
+        return;
+    }
+    memcpy(q, r, n * sizeof(*q));
+    if (queue_len)
+        memcpy(q + n, queue, queue_len * sizeof(*q));
+    free(queue);
+    queue = q;
+    queue_len += n;
+    queue_cap = queue_len;
+}
+
+/* Write the batch b[0..n), lease by lease. */
+static void flush_batch(struct store_conn *c, struct settled *b, size_t n, struct tg_err *err)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        struct lease *l = b[i].lease;
+        size_t j = i, k;
+        int64_t sum = 0;
+
+        /* Gather this lease's records at i..j (stable: order within a lease is kept). */
+        for (k = i; k < n; k++)
+            if (b[k].lease == l) {
+                struct settled t = b[k];
+                memmove(&b[j + 1], &b[j], (k - j) * sizeof(*b));
+                b[j++] = t;
+            }
+        for (k = i; k < j; k++)
+            sum += b[k].charge;
+        int rc = lease_write(c, l, &b[i], j - i, err);
+        pthread_mutex_lock(&lease_mu);
+        if (rc == WRITE_RETRY) {
+            requeue(&b[i], j - i);
+        } else {
+            l->pending -= sum;
+            if (rc == WRITE_LOST) {
+                l->retired = 1;
+                log_error("billing", "event=lease_lost lease=%s calls=%zu charge=%lld", l->id,
+                          j - i, (long long)sum);
+            }
+        }
+        pthread_mutex_unlock(&lease_mu);
+        i = j;
+    }
+}
+
+/* Unlink the leases that should go back now into *out (caller holds lease_mu). */
+static void lease_collect(int final, struct lease **out)
+{
+    int64_t now = str_mono_us();
+
+    for (size_t b = 0; b < LEASE_BUCKETS; b++) {
+        struct lease **p = &leases[b];
+        while (*p) {
+            struct lease *l = *p;
+            int done = final || l->retired || now - l->used_us > LEASE_IDLE_US;
+            if (done && !l->inflight && !l->pending && !l->growing &&
+                (l->id[0] || now >= l->retry_us)) {
+                *p = l->next;
+                l->next = *out;
+                *out = l;
+            } else {
+                p = &l->next;
+            }
+        }
+    }
+}
+
+void store_lease_enable(int on)
+{
+    pthread_mutex_lock(&lease_mu);
+    leases_on = on;
+    pthread_mutex_unlock(&lease_mu);
+}
+
+int store_lease_flush(struct store_conn *c, int final, struct tg_err *err)
+{
+    struct settled *batch;
+    struct lease *back = NULL, *l;
+    size_t n;
+    int rc = 0;
+
+    pthread_mutex_lock(&lease_mu);
+    batch = queue;
+    n = queue_len;
+    queue = NULL;
+    queue_len = queue_cap = 0;
+    pthread_mutex_unlock(&lease_mu);
+    if (n)
+        flush_batch(c, batch, n, err);
+    free(batch);
+    pthread_mutex_lock(&lease_mu);
+    lease_collect(final, &back);
+    pthread_mutex_unlock(&lease_mu);
+    while ((l = back) != NULL) {
+        back = l->next;
+        if (l->id[0] && settle_direct(c, l->id, 0, 1, err) < 0) {
+            pthread_mutex_lock(&lease_mu); /* try again on the next flush */
+            l->retired = 1;
+            l->next = *lease_bucket(l->user_id, l->key_id);
+            *lease_bucket(l->user_id, l->key_id) = l;
+            pthread_mutex_unlock(&lease_mu);
+            rc = -1;
+            continue;
+        }
+        free(l);
+    }
+    pthread_mutex_lock(&lease_mu);
+    rc = queue_len ? -1 : rc;
+    pthread_mutex_unlock(&lease_mu);
+    return rc;
+}
+
+int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
+                  const char *request_id, int64_t amount, const char *worker,
+                  struct tg_err *err)
+{
+    int rc;
+
+    if (amount <= 0)
+        return err_set(err, TG_EINTERNAL, "bad reservation");
+    rc = lease_take(c, user_id, key_id, request_id, amount, worker, err);
+    if (rc != 0)
+        return rc;
+    return reserve_direct(c, user_id, key_id, request_id, amount, worker, err);
+}
+
+int store_settle(struct store_conn *c, const char *request_id, int64_t charge, int released,
+                 struct tg_err *err)
+{
+    if (lease_settle(request_id, charge < 0 ? 0 : charge, released))
+        return 1;
+    if (!c)
+        return err_set(err, TG_EUNAVAIL, "database unavailable");
+    return settle_direct(c, request_id, charge, released, err);
 }
 
 int store_usage_insert(struct store_conn *c, const struct usage_log *rows, int n,
@@ -144,7 +636,7 @@ int store_reap_reservations(struct store_conn *c, int max_age_s, struct tg_err *
         snprintf(ids[n++], sizeof(ids[0]), "%s", store_col_str(r, 0));
     store_res_free(r);
     for (int i = 0; i < n; i++) {
-        if (store_settle(c, ids[i], 0, 1, err) == 1) {
+        if (settle_direct(c, ids[i], 0, 1, err) == 1) {
             log_warn("billing", "event=reservation_reaped request=%s", ids[i]);
             done++;
         }

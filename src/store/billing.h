@@ -7,10 +7,11 @@
 
 #include "store/store.h"
 
-/* Reserve amount (> 0) from the user and from the key's cap (if it has one) and record a
- * 'reserved' ledger row for request_id, in one transaction. Returns 1 reserved, 0 the
- * user's balance is short, 2 the key's cap is short (nothing changed in both cases),
- * -1 error. */
+/* Reserve amount (> 0) from the user and from the key's cap (if it has one), all or
+ * nothing, for request_id: on the process's lease of (user, key) when leases are on and
+ * one covers it (no database work), else with a 'reserved' ledger row of its own.
+ * Returns 1 reserved, 0 the user's balance is short, 2 the key's cap is short (nothing
+ * changed in both cases), -1 error. */
 int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
                   const char *request_id, int64_t amount, const char *worker,
                   struct tg_err *err);
@@ -30,12 +31,21 @@ struct usage_log {
 };
 
 /* Settle request_id's reservation to charge (0 <= charge; a charge above the reservation
- * is capped at it and flagged in the log): returns the difference to the user and the
- * key, counts the request, marks the ledger row settled (or 'released' when charge is 0
- * and released is 1). Idempotent: a second call for the same request changes nothing and
- * returns 0. Returns 1 settled, 0 already settled / no reservation, -1 error. */
+ * is capped at it): returns the difference to the user and the key, counts the request,
+ * marks the ledger row settled (or 'released' when charge is 0 and released is 1). A call
+ * reserved on a lease is settled in memory (c may be NULL) and its ledger row written by
+ * the next store_lease_flush. Idempotent: a second call for the same request changes
+ * nothing and returns 0. Returns 1 settled, 0 already settled / no reservation, -1 error. */
 int store_settle(struct store_conn *c, const char *request_id, int64_t charge, int released,
                  struct tg_err *err);
+
+/* Balance leases on (or off) in this process. Only a process that runs store_lease_flush
+ * regularly (at least every second) and at exit may turn them on. */
+void store_lease_enable(int on);
+/* Write the ledger rows of calls settled on leases, and return leases that are idle, old,
+ * or all of them (final, after store_lease_enable(0) and once calls have ended). Returns 0,
+ * or -1 if something is left for the next flush. */
+int store_lease_flush(struct store_conn *c, int final, struct tg_err *err);
 
 /* Insert usage rows (a batch, one statement per row inside one transaction). Returns 0 or
  * -1. Duplicate request ids are ignored. */

@@ -577,6 +577,7 @@ static int simple(struct store_conn *c, const char *q, struct tg_err *err)
 {
     if (failpoint_hit()) {
         c->broken = 1;
+        err->retry_after = 1;
         return err_set(err, TG_EUNAVAIL, "database unavailable, retry shortly");
     }
     if (mysql_real_query(c->my, q, strlen(q)) != 0)

@@ -1,7 +1,7 @@
 // Shared helpers of the browser tests: the stack under test, Debian's chromium through
 // playwright-core (never a downloaded browser), tollgatectl, screenshots.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -92,4 +92,24 @@ export async function screenshot(page, name, opts = {}) {
     const path = join(shotDir, `${name}.png`);
     await page.screenshot({ path, fullPage: true, ...opts });
     return path;
+}
+
+/**
+ * The link of the newest mail the stack "sent" to address with a subject matching re
+ * (the stack delivers mail as files into its mail folder). Waits up to 10 s.
+ */
+export async function mailLink(address, re) {
+    const dir = join(stack().dir, 'mail');
+    for (let i = 0; i < 100; i++) {
+        const files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().reverse();
+        for (const f of files) {
+            const text = readFileSync(join(dir, f), 'utf8');
+            if (text.split(/\r?\n/).includes(`To: ${address}`) && re.test(text)) {
+                const m = text.match(/https?:\/\/\S+\?token=[A-Za-z0-9_-]+/);
+                if (m) return m[0];
+            }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no mail to ${address} matching ${re}`);
 }

@@ -2,7 +2,7 @@
 // a call with the key, usage, logout, deep links, field errors, registration.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { newUser, openBrowser, screenshot, shotDir, signIn, stack } from './lib.js';
+import { mailLink, newUser, openBrowser, screenshot, shotDir, signIn, stack } from './lib.js';
 
 describe('portal', () => {
     let b;
@@ -187,6 +187,34 @@ describe('portal', () => {
         await page.waitForURL(/#\/overview$/, { timeout: 60000 });
         await page.getByRole('heading', { name: `Hello, ${name}` }).waitFor();
         assert.match(await page.locator('.banner').textContent(), /confirm your e-mail/);
+        // The link in the confirmation mail opens the portal and confirms the address.
+        const link = await mailLink(`${name}@example.com`, /Subject: Confirm your e-mail/);
+        assert.match(link, /\/verify-email\?token=/);
+        await page.goto(link);
+        await page.getByText('your e-mail address is confirmed').waitFor();
+        await page.goto('/#/profile');
+        await page.locator('.badge', { hasText: 'verified' }).waitFor();
+        assert.equal(await page.locator('.banner').count(), 0);
+        await page.locator('#logout').click();
+        await page.waitForURL(/#\/login$/);
+    });
+
+    test('a forgotten password is reset through the mailed link', async () => {
+        const { page } = b;
+        const u = await newUser(0);
+        await page.goto('/#/login');
+        await page.getByRole('link', { name: 'Forgot your password?' }).click();
+        await page.getByLabel('E-mail').fill(u.email);
+        await page.getByRole('button', { name: 'Send reset link' }).click();
+        await page.getByText(/reset link is on its way/).waitFor();
+        const link = await mailLink(u.email, /Subject: Reset your tollgate password/);
+        await page.goto(link);
+        await page.waitForURL(/#\/reset\?token=/);
+        await page.getByLabel('New password').fill('Brand-New-Secret-77');
+        await page.getByLabel('Repeat password').fill('Brand-New-Secret-77');
+        await page.getByRole('button', { name: 'Set password' }).click();
+        await page.waitForURL(/#\/login$/);
+        await signIn(page, u.login, 'Brand-New-Secret-77');
         await page.locator('#logout').click();
         await page.waitForURL(/#\/login$/);
     });

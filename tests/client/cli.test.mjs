@@ -1,6 +1,7 @@
 // The real Claude Code and Codex CLIs (pinned in package.json) against a running stack
-// (STACK_DIR/stack.json): each completes a one-shot prompt through the gateway, prints the
-// mock's text, and its user is charged (balance lowered by the usage_logs rows' quota).
+// (STACK_DIR/stack.json): each completes a one-shot prompt through the gateway, prints
+// the mock's text, and its user is charged (balance lowered by the usage_logs rows'
+// quota).
 // Both run offline: nothing but the gateway is contacted (telemetry, updates, plugin and
 // model discovery are turned off), in throw-away HOME / CODEX_HOME folders.
 import { describe, test, before, after } from 'node:test';
@@ -34,32 +35,46 @@ function claudeCommand() {
     return [process.execPath, join(CLAUDE_PKG, 'cli-wrapper.cjs')];
 }
 
-// runCli([cmd, ...pre], args, env, cwd): exit code and output of a CLI run in its own process
-// group (stdin closed), killed with the group after TIMEOUT_MS.
+// Process groups of the CLIs still running: killed if this test process is stopped, so
+// that no CLI outlives the run (or the stack it talks to).
+const running = new Set();
+const killGroup = (pid) => {
+    try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+};
+process.on('exit', () => running.forEach(killGroup));
+for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]]) {
+    process.once(sig, () => process.exit(code));
+}
+
+// runCli([cmd, ...pre], args, env, cwd): exit code and output of a CLI run in its own
+// process group (stdin closed), killed with the group after TIMEOUT_MS.
 function runCli([cmd, ...pre], args, env, cwd) {
     return new Promise((resolve) => {
-        const child = spawn(cmd, [...pre, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'],
-            detached: true });
+        const child = spawn(cmd, [...pre, ...args], {
+            env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+        });
         let stdout = '';
         let stderr = '';
         let timedOut = false;
+        if (child.pid) running.add(child.pid);
         const timer = setTimeout(() => {
             timedOut = true;
-            try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+            killGroup(child.pid);
         }, TIMEOUT_MS);
         child.stdout.on('data', (d) => { stdout += d; });
         child.stderr.on('data', (d) => { stderr += d; });
         child.on('error', (e) => { stderr += `spawn failed: ${e.message}`; });
         child.on('close', (code, signal) => {
             clearTimeout(timer);
+            running.delete(child.pid);
             resolve({ code, signal, timedOut, stdout, stderr });
         });
     });
 }
 
 const describeRun = (r) => `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}` +
-    `${r.timedOut ? ' after the time limit' : ''}\n--- stdout\n${r.stdout}\n--- stderr\n` +
-    `${r.stderr.slice(-4000)}`;
+    `${r.timedOut ? ' after the time limit' : ''}\n` +
+    `--- stdout\n${r.stdout}\n--- stderr\n${r.stderr.slice(-4000)}`;
 
 // A minimal environment: nothing of the caller's credentials or settings leaks in.
 function baseEnv(home) {
@@ -117,16 +132,19 @@ describe('Claude Code CLI', { skip: skipReason(CLAUDE) }, () => {
                 DISABLE_TELEMETRY: '1',
                 DISABLE_ERROR_REPORTING: '1',
             };
-            const bill = await charged(stack, user, () => runCli(claudeCommand(),
-                ['-p', `say hi [mock chunks=${chunks}] ${nonce}`, '--model', model], env, home));
+            const prompt = `say hi [mock chunks=${chunks}] ${nonce}`;
+            const args = ['-p', prompt, '--model', model];
+            const bill = await charged(stack, user,
+                () => runCli(claudeCommand(), args, env, home));
             const r = bill.result;
             assert.equal(r.code, 0, describeRun(r));
-            const want = Array.from({ length: chunks }, (_, i) => `tok${i + 1}`).join(' ');
+            const want = Array.from({ length: chunks }, (_, i) => `tok${i + 1}`)
+                .join(' ');
             assert.ok(r.stdout.includes(want), describeRun(r));
             await checkRows(bill, { endpoint: '/v1/messages', model, service: 'claude' });
             assert.ok(bill.rows.some((row) => row.output_tokens === chunks));
 
-            // What reached the upstream: the beta route and headers, the channel's own key.
+            // What reached the upstream: the beta route and headers, the channel's key.
             const last = await mockLast();
             assert.equal(last.path, '/v1/messages');
             assert.match(last.query, /beta=true/);
@@ -134,7 +152,8 @@ describe('Claude Code CLI', { skip: skipReason(CLAUDE) }, () => {
             assert.match(last.headers['anthropic-beta'] ?? '', /claude-code-20250219/);
             assert.equal(last.headers['anthropic-version'], '2023-06-01');
             assert.equal(last.headers['x-api-key'], stack.mock_key);
-            assert.equal(last.headers.authorization, undefined, 'caller credentials kept');
+            assert.equal(last.headers.authorization, undefined,
+                'the caller\'s credentials are not forwarded');
         });
     }
 });
@@ -180,7 +199,9 @@ describe('Codex CLI', { skip: skipReason(CODEX) }, () => {
             dirs.push(home, work);
             writeFileSync(join(home, 'config.toml'), codexConfig(stack.base_url));
             const nonce = `n${Date.now().toString(36)}`;
-            const env = { ...baseEnv(home), CODEX_HOME: home, TOLLGATE_API_KEY: user.key };
+            const env = {
+                ...baseEnv(home), CODEX_HOME: home, TOLLGATE_API_KEY: user.key,
+            };
             const bill = await charged(stack, user, () => runCli([CODEX],
                 ['exec', '--strict-config', '--skip-git-repo-check', '--color', 'never',
                     `say hi [mock chunks=4] ${nonce}`], env, work));

@@ -1,5 +1,5 @@
-// Shared helpers of the client tests: the stack under test (STACK_DIR/stack.json), users and
-// keys made with tollgatectl, the usage_logs rows of a user, and the price table.
+// Shared helpers of the client tests: the stack under test (STACK_DIR/stack.json), users
+// and keys made with tollgatectl, the usage_logs rows of a user, and the price table.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -10,9 +10,12 @@ const run = promisify(execFile);
 // The stack: null (with a reason) when STACK_DIR is not set or has no stack.json.
 export function loadStack() {
     const dir = process.env.STACK_DIR;
-    if (!dir) return { stack: null, reason: 'STACK_DIR is not set (scripts/stack up DIR)' };
+    if (!dir) {
+        return { stack: null, reason: 'STACK_DIR is not set (scripts/stack up DIR)' };
+    }
     try {
-        return { stack: JSON.parse(readFileSync(`${dir}/stack.json`, 'utf8')), reason: '' };
+        const stack = JSON.parse(readFileSync(`${dir}/stack.json`, 'utf8'));
+        return { stack, reason: '' };
     } catch (e) {
         return { stack: null, reason: `cannot read ${dir}/stack.json: ${e.message}` };
     }
@@ -32,7 +35,8 @@ export async function ctl(stack, ...args) {
 // newUser(stack, usd): a fresh user topped up with usd (none if 0) and one API key.
 export async function newUser(stack, usd = 5) {
     const name = `cl_${randomBytes(5).toString('hex')}`;
-    const user = await ctl(stack, 'user', 'create', name, '--email', `${name}@example.com`,
+    const user = await ctl(stack, 'user', 'create', name,
+        '--email', `${name}@example.com`,
         '--password', `Pw-${randomBytes(9).toString('hex')}`);
     if (usd > 0) await ctl(stack, 'user', 'topup', name, '--usd', String(usd));
     const key = await ctl(stack, 'key', 'create', '--user', name);
@@ -46,13 +50,15 @@ export async function quotaOf(stack, user) {
 // sql(stack, query): rows of a query as arrays of strings (mariadb client, batch mode).
 export async function sql(stack, query) {
     const m = stack.mysql;
-    const args = ['--batch', '--skip-column-names', '-u', m.user, m.database, '-e', query];
+    const args = ['--batch', '--skip-column-names', '-u', m.user, m.database,
+        '-e', query];
     if (m.socket) args.unshift(`--socket=${m.socket}`);
     else args.unshift('-h', m.host, '-P', String(m.port));
     let out;
     for (const bin of ['mariadb', 'mysql']) {
         try {
-            out = await run(bin, args, { env: { ...process.env, MYSQL_PWD: m.password } });
+            const env = { ...process.env, MYSQL_PWD: m.password };
+            out = await run(bin, args, { env });
             break;
         } catch (e) {
             if (e.code !== 'ENOENT') throw e;
@@ -63,10 +69,11 @@ export async function sql(stack, query) {
 }
 
 const LOG_COLS = ['id', 'model', 'endpoint', 'input_tokens', 'output_tokens',
-    'cache_read_tokens', 'cache_write_tokens', 'quota', 'is_stream', 'status', 'estimated',
-    'service'];
+    'cache_read_tokens', 'cache_write_tokens', 'quota', 'is_stream', 'status',
+    'estimated', 'service'];
 
-// logRows(stack, user, afterId): the user's usage_logs rows with id > afterId, oldest first.
+// logRows(stack, user, afterId): the user's usage_logs rows with id > afterId, oldest
+// first.
 export async function logRows(stack, user, afterId = 0) {
     const rows = await sql(stack, `SELECT ${LOG_COLS.join(',')} FROM usage_logs ` +
         `WHERE user_id = ${Number(user.id)} AND id > ${Number(afterId)} ORDER BY id`);
@@ -88,7 +95,8 @@ export function micros(dec) {
 
 let priceCache = null;
 
-// prices(stack): model -> {input, output, cache_read, cache_write} in micro-USD per million.
+// prices(stack): model -> {input, output, cache_read, cache_write}, micro-USD per
+// million tokens.
 export async function prices(stack) {
     if (!priceCache) {
         priceCache = new Map();
@@ -106,7 +114,8 @@ export async function prices(stack) {
 export async function expectedQuota(stack, row) {
     const p = (await prices(stack)).get(row.model);
     if (!p) throw new Error(`no price for ${row.model}`);
-    const sum = BigInt(row.input_tokens) * p.input + BigInt(row.output_tokens) * p.output +
+    const sum = BigInt(row.input_tokens) * p.input +
+        BigInt(row.output_tokens) * p.output +
         BigInt(row.cache_read_tokens) * p.cache_read +
         BigInt(row.cache_write_tokens) * p.cache_write;
     return Number((sum + 1999999n) / 2000000n);

@@ -18,8 +18,8 @@ const MINI = 'gpt-4o-mini';
 // The text the mock streams for chunks=n: "tok1 tok2 ... tokn " (compared trimmed).
 const toks = (n) => Array.from({ length: n }, (_, i) => `tok${i + 1}`).join(' ');
 
-// ask(directive, tokens): a prompt carrying a mock directive that makes the upstream report
-// `tokens` input tokens, padded so it has at least that many bytes. The gateway reserves
+// ask(directive, tokens): a prompt carrying a mock directive that makes the upstream
+// report `tokens` input tokens, padded to at least that many bytes. The gateway reserves
 // for at most one token per byte and never bills beyond its reservation, so an upstream
 // claiming more tokens than the prompt has bytes would be (rightly) capped.
 const ask = (directive, tokens) =>
@@ -44,7 +44,9 @@ function openai(key, extra = {}) {
 // anthropic(key, how): how = 'authToken' (Authorization: Bearer) or 'x-api-key'.
 function anthropic(key, how, extra = {}) {
     const base = { baseURL: stack.base_url, maxRetries: 0, timeout: 30000, ...extra };
-    if (how === 'authToken') return new Anthropic({ ...base, authToken: key, apiKey: null });
+    if (how === 'authToken') {
+        return new Anthropic({ ...base, authToken: key, apiKey: null });
+    }
     return new Anthropic({ ...base, apiKey: key,
         defaultHeaders: { authorization: null, 'x-api-key': key } });
 }
@@ -60,7 +62,9 @@ async function checkBill(bill, { endpoint, model, stream, input, output }) {
     assert.equal(row.status, 200);
     assert.equal(row.estimated, 0);
     if (input !== undefined) assert.equal(row.input_tokens, input, 'logged input tokens');
-    if (output !== undefined) assert.equal(row.output_tokens, output, 'logged output tokens');
+    if (output !== undefined) {
+        assert.equal(row.output_tokens, output, 'logged output tokens');
+    }
     assert.ok(row.quota > 0, 'a positive charge');
     assert.equal(row.quota, await expectedQuota(stack, row), 'charge = price table');
     assert.equal(bill.drop, row.quota, 'balance lowered by the logged charge');
@@ -85,8 +89,9 @@ describe('openai SDK', { skip: stack ? false : reason }, () => {
         assert.equal(r.choices[0].finish_reason, 'stop');
         assert.equal(r.usage.prompt_tokens, 1000);
         assert.equal(r.usage.completion_tokens, 4);
-        await checkBill(bill, { endpoint: '/v1/chat/completions', model: MINI, stream: false,
-            input: r.usage.prompt_tokens, output: r.usage.completion_tokens });
+        await checkBill(bill, { endpoint: '/v1/chat/completions', model: MINI,
+            stream: false, input: r.usage.prompt_tokens,
+            output: r.usage.completion_tokens });
     });
 
     test('chat completion, streaming without include_usage', async () => {
@@ -103,8 +108,8 @@ describe('openai SDK', { skip: stack ? false : reason }, () => {
         assert.ok(chunks.every((c) => c.choices.length === 1), 'no usage-only chunk');
         assert.ok(chunks.every((c) => !c.usage), 'no usage the caller did not ask for');
         assert.equal(chunks.at(-1).choices[0].finish_reason, 'stop');
-        await checkBill(bill, { endpoint: '/v1/chat/completions', model: MINI, stream: true,
-            output: 5 });
+        await checkBill(bill, { endpoint: '/v1/chat/completions', model: MINI,
+            stream: true, output: 5 });
     });
 
     test('chat completion, streaming with include_usage', async () => {
@@ -123,8 +128,8 @@ describe('openai SDK', { skip: stack ? false : reason }, () => {
         assert.equal(last.usage.prompt_tokens, 2000);
         assert.equal(last.usage.completion_tokens, 3);
         assert.equal(last.usage.total_tokens, 2003);
-        await checkBill(bill, { endpoint: '/v1/chat/completions', model: MINI, stream: true,
-            input: 2000, output: 3 });
+        await checkBill(bill, { endpoint: '/v1/chat/completions', model: MINI,
+            stream: true, input: 2000, output: 3 });
     });
 
     test('responses, non-streaming', async () => {
@@ -172,8 +177,8 @@ describe('openai SDK', { skip: stack ? false : reason }, () => {
 
     test('responses, streaming with the SDK helper', async () => {
         const bill = await charged(stack, user, async () => {
-            const s = client.responses.stream({ model: MINI, input: 'hi [mock chunks=2]' });
-            return s.finalResponse();
+            return client.responses.stream({ model: MINI, input: 'hi [mock chunks=2]' })
+                .finalResponse();
         });
         assert.equal(bill.result.output_text.trim(), toks(2));
         await checkBill(bill, { endpoint: '/v1/responses', model: MINI, stream: true,
@@ -190,8 +195,8 @@ describe('openai SDK', { skip: stack ? false : reason }, () => {
         assert.ok(Array.isArray(r.data[0].embedding) && r.data[0].embedding.length > 0);
         assert.ok(r.data[0].embedding.every((x) => typeof x === 'number'));
         assert.equal(r.usage.prompt_tokens, 5000);
-        await checkBill(bill, { endpoint: '/v1/embeddings', model: 'text-embedding-3-small',
-            stream: false, input: 5000, output: 0 });
+        await checkBill(bill, { endpoint: '/v1/embeddings',
+            model: 'text-embedding-3-small', stream: false, input: 5000, output: 0 });
     });
 
     test('models list', async () => {
@@ -212,7 +217,7 @@ describe('openai SDK', { skip: stack ? false : reason }, () => {
         });
     });
 
-    test('an empty balance is a RateLimitError with code insufficient_quota', async () => {
+    test('an empty balance: RateLimitError, code insufficient_quota', async () => {
         const broke = await newUser(stack, 0);
         const bill = await unbilled(stack, broke, () => assert.rejects(
             openai(broke.key).chat.completions.create({
@@ -260,8 +265,8 @@ describe('Anthropic SDK', { skip: stack ? false : reason }, () => {
             assert.equal(m.stop_reason, 'end_turn');
             assert.equal(m.usage.input_tokens, 1200);
             assert.equal(m.usage.output_tokens, 4);
-            await checkBill(bill, { endpoint: '/v1/messages', model: SONNET, stream: false,
-                input: 1200, output: 4 });
+            await checkBill(bill, { endpoint: '/v1/messages', model: SONNET,
+                stream: false, input: 1200, output: 4 });
         });
 
         test(`messages, streaming with the SDK helper (${how})`, async () => {
@@ -298,7 +303,8 @@ describe('Anthropic SDK', { skip: stack ? false : reason }, () => {
         });
         const types = events.map((e) => e.type).filter((t) => t !== 'ping');
         assert.equal(types[0], 'message_start');
-        assert.deepEqual(types.slice(-3), ['content_block_stop', 'message_delta', 'message_stop']);
+        assert.deepEqual(types.slice(-3),
+            ['content_block_stop', 'message_delta', 'message_stop']);
         assert.ok(types.includes('content_block_start'));
         const text = events.filter((e) => e.type === 'content_block_delta')
             .map((e) => e.delta.text).join('');
@@ -317,8 +323,8 @@ describe('Anthropic SDK', { skip: stack ? false : reason }, () => {
                 model: SONNET,
                 messages: [{ role: 'user', content: 'how many tokens is this?' }],
             }));
-            assert.ok(Number.isInteger(r.result.input_tokens) && r.result.input_tokens > 0,
-                JSON.stringify(r.result));
+            const n = r.result.input_tokens;
+            assert.ok(Number.isInteger(n) && n > 0, JSON.stringify(r.result));
             assert.equal(r.after, r.before, 'balance unchanged');
             assert.ok(r.rows.every((row) => row.quota === 0), 'no charge logged');
         });
@@ -335,7 +341,8 @@ describe('Anthropic SDK', { skip: stack ? false : reason }, () => {
         test(`a bad key is an AuthenticationError (${how})`, async () => {
             const bad = anthropic('tg_this_is_not_a_valid_key_at_all', how);
             await assert.rejects(bad.messages.create({
-                model: SONNET, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }],
+                model: SONNET, max_tokens: 16,
+                messages: [{ role: 'user', content: 'hi' }],
             }), (e) => {
                 assert.ok(e instanceof AnthropicAuthError, e.constructor.name);
                 assert.equal(e.status, 401);
@@ -348,10 +355,12 @@ describe('Anthropic SDK', { skip: stack ? false : reason }, () => {
     test('an empty balance is a 402 billing_error, not retried', async () => {
         const broke = await newUser(stack, 0);
         const rec = recorder();
-        const client = anthropic(broke.key, 'authToken', { maxRetries: 2, fetch: rec.fetch });
-        const r = await unbilled(stack, broke, () => assert.rejects(client.messages.create({
+        const client = anthropic(broke.key, 'authToken',
+            { maxRetries: 2, fetch: rec.fetch });
+        const call = () => client.messages.create({
             model: SONNET, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }],
-        }), (e) => {
+        });
+        const r = await unbilled(stack, broke, () => assert.rejects(call, (e) => {
             assert.ok(e instanceof AnthropicAPIError, e.constructor.name);
             assert.equal(e.status, 402);
             assert.equal(e.error?.error?.type, 'billing_error');

@@ -43,7 +43,8 @@ pad() { printf '%*s' "$1" '' | tr ' ' x; }
 
 # ---- OpenAI chat and completions (prompt_tokens include cached_tokens)
 oa_chat() {
-    local px=$1 d="[mock chunks=7 input=1001 cache_read=400] $(pad 1500)" cost
+    local px=$1 d cost
+    d="[mock chunks=7 input=1001 cache_read=400] $(pad 1500)"
     cost=$(rl_cost 1001 $P_IN 7 $P_OUT 400 $P_CR)
     req POST "$px/chat/completions" \
         "{\"model\":\"$OA\",\"messages\":$(msgs "hello $d"),\"max_tokens\":50}" "${BEARER[@]}"
@@ -60,16 +61,19 @@ oa_chat() {
     check_status 200 "$px chat stream: 200"
     check_eq "$(header content-type)" text/event-stream "$px chat stream: content type"
     check_eq "$(tail -n 1 <<<"$SSE_DATA")" "[DONE]" "$px chat stream: ends with [DONE]"
-    check_eq "$(grep -v '^\[DONE\]$' <<<"$SSE_DATA" | jq -rj '.choices[0].delta.content // ""')" \
-        "$(text 7)" "$px chat stream: content"
-    check_eq "$(grep -v '^\[DONE\]$' <<<"$SSE_DATA" | jq -r 'select(.usage) | .usage.prompt_tokens')" \
-        1401 "$px chat stream: usage chunk (include_usage)"
+    local chunks
+    chunks=$(grep -v '^\[DONE\]$' <<<"$SSE_DATA")
+    check_eq "$(jq -rj '.choices[0].delta.content // ""' <<<"$chunks")" "$(text 7)" \
+        "$px chat stream: content"
+    check_eq "$(jq -r 'select(.usage) | .usage.prompt_tokens' <<<"$chunks")" 1401 \
+        "$px chat stream: usage chunk (include_usage)"
     check_row "$px chat stream" 1001 7 400 0 "$cost"
     CHARGED=$((CHARGED + cost))
 }
 
 oa_completions() {
-    local px=$1 d="[mock chunks=5 input=333 cache_read=0] $(pad 400)" cost
+    local px=$1 d cost
+    d="[mock chunks=5 input=333 cache_read=0] $(pad 400)"
     cost=$(rl_cost 333 $P_IN 5 $P_OUT)
     req POST "$px/completions" "{\"model\":\"$OA\",\"prompt\":\"say $d\",\"max_tokens\":9}" \
         "${BEARER[@]}"
@@ -103,7 +107,8 @@ oa_embeddings() {
 
 # ---- Responses (input_tokens include cached_tokens)
 responses() {
-    local px=$1 d="[mock chunks=6 input=2001 cache_read=1000] $(pad 3100)" cost
+    local px=$1 d cost
+    d="[mock chunks=6 input=2001 cache_read=1000] $(pad 3100)"
     cost=$(rl_cost 2001 $P_IN 6 $P_OUT 1000 $P_CR)
     req POST "$px/responses" "{\"model\":\"$OA\",\"input\":\"go $d\",\"max_output_tokens\":40}" \
         "${BEARER[@]}"
@@ -136,8 +141,8 @@ responses() {
 
 # ---- Anthropic Messages (input_tokens exclude cache reads and writes)
 messages() {
-    local px=$1 d="[mock chunks=9 input=900 cache_read=5000 cache_write=1200] $(pad 7200)"
-    local cost
+    local px=$1 d cost
+    d="[mock chunks=9 input=900 cache_read=5000 cache_write=1200] $(pad 7200)"
     cost=$(rl_cost 900 $A_IN 9 $A_OUT 5000 $A_CR 1200 $A_CW)
     req POST "$px/messages" "{\"model\":\"$AN\",\"max_tokens\":64,\"messages\":$(msgs "$d")}" \
         "${XKEY[@]}"

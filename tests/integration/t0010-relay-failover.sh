@@ -130,7 +130,7 @@ check_eq "$(rl_ledger "$(rl_rid)")" "0 released" "every channel 500: reservation
 # ---- the breaker: a failing channel stops being tried (at most 5 failures per process)
 r0=$(mock_stat requests)
 n200=0
-for i in $(seq 30); do
+for _ in $(seq 30); do
     chat "$T-500"
     [ "$STATUS" = 200 ] && n200=$((n200 + 1))
 done

@@ -146,7 +146,7 @@ q0=$(rl_quota)
 sreq /v1/chat/completions "{\"model\":\"$OA\",\"stream\":true,\"max_tokens\":5,
     \"messages\":[{\"role\":\"user\",\"content\":\"[mock fault=hang-before-headers]\"}]}" \
     --max-time 1 "${AUTH[@]}"
-for i in $(seq 30); do
+for _ in $(seq 30); do
     [ "$(mock_stat aborted)" -gt "$a0" ] && break
     sleep 0.1
 done

@@ -17,6 +17,7 @@ AUTH_B=(-H "Authorization: Bearer $B_ACC")
 req POST /api/client/keys '{"name": "a-key", "rpm": 10, "tpm": 5000}' "${AUTH_A[@]}"
 check_status 201 "A creates a key"
 KID=$(jq -r .id <<<"$BODY")
+KSECRET=$(jq -r .key <<<"$BODY")
 row_of_a() {
     mysql_q "SELECT CONCAT_WS('|', name, description, status, rpm, rpd, tpm, HEX(key_hash), \
         COALESCE(models, ''), updated_at) FROM api_keys WHERE id = $KID"
@@ -161,11 +162,28 @@ check_status 403 "admin cannot suspend themselves"
 # ---- tollgatectl
 out=$("$CTL" -c "$CONFIG" --json user list --q "$A_NAME")
 check_eq "$(jq -r '.data[0].username' <<<"$out")" "$A_NAME" "ctl user list --q finds A"
+# A has no balance: the key passes authentication and stops at the quota check.
+chat "$KSECRET"
+BEFORE_STATUS=$STATUS
+case $STATUS in 401 | 403) fail "A's key authenticates before suspension" "$STATUS" ;;
+*) ok "A's key authenticates before suspension ($STATUS)" ;; esac
 out=$("$CTL" -c "$CONFIG" --json user suspend "$A_NAME")
 check_eq "$(jq -r .status <<<"$out")" suspended "ctl user suspend"
 check_eq "$(mysql_q "SELECT status FROM users WHERE id = $A_ID")" suspended "ctl suspend: row"
+key_stopped() {
+    chat "$KSECRET"
+    [ "$STATUS" = 401 ] || [ "$STATUS" = 403 ]
+}
+if wait_for 3 key_stopped; then ok "suspended user's key refused ($STATUS)"; else
+    fail "suspended user's key refused" "status $STATUS"; fi
 out=$("$CTL" -c "$CONFIG" --json user unsuspend "$A_NAME")
 check_eq "$(jq -r .status <<<"$out")" active "ctl user unsuspend"
+key_back() {
+    chat "$KSECRET"
+    [ "$STATUS" = "$BEFORE_STATUS" ]
+}
+if wait_for 3 key_back; then ok "unsuspended user's key works again"; else
+    fail "unsuspended user's key works again" "status $STATUS"; fi
 out=$("$CTL" -c "$CONFIG" --json user plan "$A_NAME" pro)
 check_eq "$(jq -r .plan <<<"$out")" pro "ctl user plan"
 out=$("$CTL" -c "$CONFIG" --json user plan "$A_NAME" platinum)

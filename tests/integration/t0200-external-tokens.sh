@@ -96,6 +96,8 @@ check_status 200 "odd id: info by percent-encoded path"
 check_json '.external_user_id' "$W" "odd id: decoded exactly"
 ext_req GET "/api/user/external/%ZZ"
 check_status 400 "bad percent-encoding: 400"
+ext_req GET "/api/user/external/${U}%00tail"
+check_status 400 "an encoded NUL cannot cut an id short: 400"
 
 # ---- suspended users -------------------------------------------------------------------------
 ext_req POST /api/user/external/sync "{\"external_user_id\": \"$V\", \"status\": \"suspended\"}"

@@ -87,15 +87,16 @@ static void test_password_malformed_encoded(void)
     /* a stored 4 GiB cost is refused before any work (argon2 would spend seconds) */
     t0 = str_mono_us();
     seam_calls = 0;
-    CU_ASSERT_EQUAL(password_verify("$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA"
-                                    "$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
-                                    "pw"),
-                    0);
+    CU_ASSERT_EQUAL(
+        password_verify("$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA"
+                        "$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+                        "pw"),
+        0);
     CU_ASSERT_TRUE(str_mono_us() - t0 < 500000);
     CU_ASSERT_EQUAL(seam_calls, 0);
-    CU_ASSERT_EQUAL(password_verify("$argon2id$v=19$m=19456,t=99999999999,p=1$c2FsdA$aGFzaA",
-                                    "pw"),
-                    0);
+    CU_ASSERT_EQUAL(
+        password_verify("$argon2id$v=19$m=19456,t=99999999999,p=1$c2FsdA$aGFzaA", "pw"),
+        0);
     CU_ASSERT_EQUAL(password_verify(h, "pw"), 1);
     free(h);
 }
@@ -216,7 +217,8 @@ static struct jwt_claims sample_claims(void)
 }
 
 /* jwt_verify with the usual issuer, audience and type; *code gets the error code. */
-static int verify_at(const char *tok, time_t now, struct jwt_claims *out, struct tg_err *err)
+static int verify_at(const char *tok, time_t now, struct jwt_claims *out,
+                     struct tg_err *err)
 {
     return jwt_verify(tok, "tollgate", "portal", "at+jwt", jkey, JKEY_LEN, now, out, err);
 }
@@ -237,9 +239,10 @@ static char *craft(const char *header, const char *payload, const unsigned char 
     return tok;
 }
 
-static const char good_payload[] =
-    "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"42\",\"jti\":\"ab12\",\"typ\":\"at+jwt\","
-    "\"role\":\"admin\",\"sid\":3,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1700000900}";
+static const char good_payload[] = "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":"
+                                   "\"42\",\"jti\":\"ab12\",\"typ\":\"at+jwt\","
+                                   "\"role\":\"admin\",\"sid\":3,\"iat\":1700000000,"
+                                   "\"nbf\":1700000000,\"exp\":1700000900}";
 static const char std_header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
 static void test_jwt_roundtrip(void)
@@ -290,21 +293,21 @@ static void test_jwt_wrong_claims(void)
     unsigned char other[32];
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(tok);
-    CU_ASSERT_EQUAL(jwt_verify(tok, "tollgate", "admin", "at+jwt", jkey, 32, NOW, &out, &err),
-                    -1);
+    CU_ASSERT_EQUAL(
+        jwt_verify(tok, "tollgate", "admin", "at+jwt", jkey, 32, NOW, &out, &err), -1);
     CU_ASSERT_EQUAL(err.code, TG_EAUTH);
     CU_ASSERT_STRING_EQUAL(err.msg, "invalid token");
-    CU_ASSERT_EQUAL(jwt_verify(tok, "other", "portal", "at+jwt", jkey, 32, NOW, &out, &err),
-                    -1);
-    CU_ASSERT_EQUAL(jwt_verify(tok, "tollgate", "portal", "refresh", jkey, 32, NOW, &out, &err),
-                    -1);
+    CU_ASSERT_EQUAL(
+        jwt_verify(tok, "other", "portal", "at+jwt", jkey, 32, NOW, &out, &err), -1);
+    CU_ASSERT_EQUAL(
+        jwt_verify(tok, "tollgate", "portal", "refresh", jkey, 32, NOW, &out, &err), -1);
     memcpy(other, jkey, 32);
     other[31] ^= 1;
-    CU_ASSERT_EQUAL(jwt_verify(tok, "tollgate", "portal", "at+jwt", other, 32, NOW, &out, &err),
-                    -1);
+    CU_ASSERT_EQUAL(
+        jwt_verify(tok, "tollgate", "portal", "at+jwt", other, 32, NOW, &out, &err), -1);
     /* keys under 256 bits are refused both ways */
-    CU_ASSERT_EQUAL(jwt_verify(tok, "tollgate", "portal", "at+jwt", jkey, 31, NOW, &out, &err),
-                    -1);
+    CU_ASSERT_EQUAL(
+        jwt_verify(tok, "tollgate", "portal", "at+jwt", jkey, 31, NOW, &out, &err), -1);
     CU_ASSERT_PTR_NULL(jwt_sign(&c, "tollgate", "portal", jkey, 31));
     CU_ASSERT_EQUAL(verify_at(NULL, NOW, &out, &err), -1);
     free(tok);
@@ -331,7 +334,8 @@ static void test_jwt_tampering(void)
     /* a re-encoded payload claiming another user, old signature kept */
     dot1 = strchr(tok, '.');
     dot2 = strchr(dot1 + 1, '.');
-    n = crypto_b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), (unsigned char *)payload);
+    n = crypto_b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1),
+                             (unsigned char *)payload);
     CU_ASSERT_FATAL(n > 0);
     payload[n] = '\0';
     CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(payload, "\"sub\":\"42\""));
@@ -371,7 +375,8 @@ static void test_jwt_header_pinned(void)
     CU_ASSERT_EQUAL(verify_at(tok, NOW, &out, &err), 0);
     CU_ASSERT_STRING_EQUAL(out.role, "admin");
     free(tok);
-    /* each of these carries a MAC that is right for its bytes: only the header is wrong */
+    /* each of these carries a MAC that is right for its bytes: only the header is wrong
+     */
     for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
         memset(&err, 0, sizeof(err));
         tok = craft(headers[i], good_payload, jkey);
@@ -403,33 +408,56 @@ static void test_jwt_bad_payloads(void)
 {
     static const char *const payloads[] = {
         /* sub not a string, padded, negative, zero, not a number */
-        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":42,\"jti\":\"a\",\"typ\":\"at+jwt\","
-        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1700000900}",
-        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"042\",\"jti\":\"a\",\"typ\":\"at+jwt\","
-        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1700000900}",
-        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"-1\",\"jti\":\"a\",\"typ\":\"at+jwt\","
-        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1700000900}",
-        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"0\",\"jti\":\"a\",\"typ\":\"at+jwt\","
-        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1700000900}",
-        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"4x\",\"jti\":\"a\",\"typ\":\"at+jwt\","
-        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1700000900}",
+        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":42,\"jti\":\"a\",\"typ\":\"at+"
+        "jwt\","
+        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":"
+        "1700000900}",
+        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"042\",\"jti\":\"a\",\"typ\":"
+        "\"at+jwt\","
+        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":"
+        "1700000900}",
+        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"-1\",\"jti\":\"a\",\"typ\":"
+        "\"at+jwt\","
+        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":"
+        "1700000900}",
+        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"0\",\"jti\":\"a\",\"typ\":"
+        "\"at+jwt\","
+        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":"
+        "1700000900}",
+        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"4x\",\"jti\":\"a\",\"typ\":"
+        "\"at+jwt\","
+        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":"
+        "1700000900}",
         /* exp missing, exp a string, a real number */
-        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"jti\":\"a\",\"typ\":\"at+jwt\","
+        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"jti\":\"a\",\"typ\":"
+        "\"at+jwt\","
         "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000}",
-        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"jti\":\"a\",\"typ\":\"at+jwt\","
-        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":\"9999999999\"}",
-        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"jti\":\"a\",\"typ\":\"at+jwt\","
-        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1.8e9}",
-        /* duplicate sub, audience as an array, jti too long for the struct, negative sid */
-        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"sub\":\"2\",\"jti\":\"a\","
-        "\"typ\":\"at+jwt\",\"role\":\"user\",\"sid\":0,\"iat\":1,\"nbf\":1,\"exp\":1700000900}",
-        "{\"iss\":\"tollgate\",\"aud\":[\"portal\"],\"sub\":\"1\",\"jti\":\"a\",\"typ\":\"at+jwt\","
-        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1700000900}",
-        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"typ\":\"at+jwt\",\"role\":\"user\","
+        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"jti\":\"a\",\"typ\":"
+        "\"at+jwt\","
+        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":"
+        "\"9999999999\"}",
+        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"jti\":\"a\",\"typ\":"
+        "\"at+jwt\","
+        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1."
+        "8e9}",
+        /* duplicate sub, audience as an array, jti too long for the struct, negative sid
+         */
+        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"sub\":\"2\",\"jti\":"
+        "\"a\","
+        "\"typ\":\"at+jwt\",\"role\":\"user\",\"sid\":0,\"iat\":1,\"nbf\":1,\"exp\":"
+        "1700000900}",
+        "{\"iss\":\"tollgate\",\"aud\":[\"portal\"],\"sub\":\"1\",\"jti\":\"a\",\"typ\":"
+        "\"at+jwt\","
+        "\"role\":\"user\",\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":"
+        "1700000900}",
+        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"typ\":\"at+jwt\","
+        "\"role\":\"user\","
         "\"jti\":\"0123456789012345678901234567890123456789\","
         "\"sid\":0,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1700000900}",
-        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"jti\":\"a\",\"typ\":\"at+jwt\","
-        "\"role\":\"user\",\"sid\":-1,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1700000900}",
+        "{\"iss\":\"tollgate\",\"aud\":\"portal\",\"sub\":\"1\",\"jti\":\"a\",\"typ\":"
+        "\"at+jwt\","
+        "\"role\":\"user\",\"sid\":-1,\"iat\":1700000000,\"nbf\":1700000000,\"exp\":"
+        "1700000900}",
         "[1,2,3]",
         "{\"iss\":\"tollgate\"",
     };

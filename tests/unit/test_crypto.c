@@ -1,4 +1,5 @@
-/* Unit tests for auth/crypto, auth/apikey and auth/extsig: vectors, round trips, refusals. */
+/* Unit tests for auth/crypto, auth/apikey and auth/extsig: vectors, round trips,
+ * refusals. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +9,8 @@
 #include "cu_main.h"
 #include "util/str.h"
 
-static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+static const char b62[] =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /* ---- crypto: known answers ---- */
 
@@ -17,11 +19,11 @@ static void test_crypto_sha256_abc(void)
     char hex[65];
 
     crypto_sha256_hex("abc", 3, hex);
-    CU_ASSERT_STRING_EQUAL(hex,
-                           "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CU_ASSERT_STRING_EQUAL(
+        hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     crypto_sha256_hex(NULL, 0, hex);
-    CU_ASSERT_STRING_EQUAL(hex,
-                           "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CU_ASSERT_STRING_EQUAL(
+        hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 static void test_crypto_hmac_rfc4231_case2(void)
@@ -32,13 +34,13 @@ static void test_crypto_hmac_rfc4231_case2(void)
 
     CU_ASSERT_EQUAL_FATAL(crypto_hmac_sha256("Jefe", 4, data, strlen(data), mac), 0);
     str_hex(mac, sizeof(mac), hex);
-    CU_ASSERT_STRING_EQUAL(hex,
-                           "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    CU_ASSERT_STRING_EQUAL(
+        hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     /* an empty key and empty data are legal HMAC inputs */
     CU_ASSERT_EQUAL(crypto_hmac_sha256(NULL, 0, NULL, 0, mac), 0);
     str_hex(mac, sizeof(mac), hex);
-    CU_ASSERT_STRING_EQUAL(hex,
-                           "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+    CU_ASSERT_STRING_EQUAL(
+        hex, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }
 
 static void test_crypto_crc32_check(void)
@@ -116,12 +118,12 @@ static void test_crypto_b64_known_and_bad(void)
     CU_ASSERT_EQUAL(crypto_b64url_decode("Zm9vYg", 6, out), 4);
     CU_ASSERT_EQUAL(memcmp(out, "foob", 4), 0);
 
-    CU_ASSERT_EQUAL(crypto_b64url_decode("A", 1, out), -1);     /* impossible length */
-    CU_ASSERT_EQUAL(crypto_b64url_decode("AB", 2, out), -1);    /* stray low bits */
-    CU_ASSERT_EQUAL(crypto_b64url_decode("AA==", 4, out), -1);  /* no padding in url */
-    CU_ASSERT_EQUAL(crypto_b64url_decode("+/8", 3, out), -1);   /* wrong alphabet */
+    CU_ASSERT_EQUAL(crypto_b64url_decode("A", 1, out), -1);    /* impossible length */
+    CU_ASSERT_EQUAL(crypto_b64url_decode("AB", 2, out), -1);   /* stray low bits */
+    CU_ASSERT_EQUAL(crypto_b64url_decode("AA==", 4, out), -1); /* no padding in url */
+    CU_ASSERT_EQUAL(crypto_b64url_decode("+/8", 3, out), -1);  /* wrong alphabet */
     CU_ASSERT_EQUAL(crypto_b64url_decode("AA A", 4, out), -1);
-    CU_ASSERT_EQUAL(crypto_b64_decode("+/8", 3, out), -1);      /* padding required */
+    CU_ASSERT_EQUAL(crypto_b64_decode("+/8", 3, out), -1); /* padding required */
     CU_ASSERT_EQUAL(crypto_b64_decode("-_8=", 4, out), -1);
     CU_ASSERT_EQUAL(crypto_b64_decode("A===", 4, out), -1);
     CU_ASSERT_EQUAL(crypto_b64_decode("AA=A", 4, out), -1);
@@ -131,9 +133,9 @@ static void test_crypto_b64_known_and_bad(void)
 
 /* ---- crypto: sealing ---- */
 
-static const unsigned char key1[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                       17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-                                       31, 32};
+static const unsigned char key1[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                       12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                       23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 static void test_crypto_seal_roundtrip(void)
 {
@@ -244,7 +246,8 @@ static void test_crypto_open_refuses_malformed(void)
         "v1:k:ZGVmZ2hpamtsbW5v:O3DzEwmaIuxbAzLFqQAJjye2:bLCyFODcSCWdW4y5KRNQew",
         "v1:k:ZGVmZ2hpamtsbW5v:O3DzEwmaIuxbAzLFqQAJjye2",
         "v1:k:ZGVmZ2hpamtsbW5v:O3DzEwmaIuxbAzLFqQAJjye2:bLCyFODcSCWdW4y5KRNQew==:x",
-        "v1:0123456789012345678901234567890123:ZGVmZ2hpamtsbW5v:O3Dz:bLCyFODcSCWdW4y5KRNQew==",
+        "v1:0123456789012345678901234567890123:ZGVmZ2hpamtsbW5v:O3Dz:"
+        "bLCyFODcSCWdW4y5KRNQew==",
     };
     char kid[32];
 
@@ -254,7 +257,8 @@ static void test_crypto_open_refuses_malformed(void)
     CU_ASSERT_EQUAL(crypto_sealed_kid(bad[2], kid, sizeof(kid)), -1);
     CU_ASSERT_PTR_NULL(crypto_seal(key1, "a:b", "x", "s", 1));
     CU_ASSERT_PTR_NULL(crypto_seal(key1, "", "x", "s", 1));
-    CU_ASSERT_PTR_NULL(crypto_seal(key1, "0123456789012345678901234567890123", "x", "s", 1));
+    CU_ASSERT_PTR_NULL(
+        crypto_seal(key1, "0123456789012345678901234567890123", "x", "s", 1));
 }
 
 /* ---- apikey ---- */
@@ -281,7 +285,8 @@ static void test_apikey_known_format(void)
     make_key("0000000000000000000000000000000000000000000", key);
     CU_ASSERT_STRING_EQUAL(key, "tg_00000000000000000000000000000000000000000003L6u1e");
     CU_ASSERT_TRUE(apikey_well_formed(key));
-    CU_ASSERT_TRUE(apikey_well_formed("tg_003aUlTJC7tjlCTQj2uNU3MFagCXG9LRKRcwGkBIDlf2qQZBW"));
+    CU_ASSERT_TRUE(
+        apikey_well_formed("tg_003aUlTJC7tjlCTQj2uNU3MFagCXG9LRKRcwGkBIDlf2qQZBW"));
 }
 
 static void test_apikey_generate_well_formed(void)
@@ -411,7 +416,8 @@ static void test_apikey_from_headers_cases(void)
     CU_ASSERT_EQUAL(apikey_from_headers("Bearer tg_one", "tg_two", out, sizeof(out)), 1);
     CU_ASSERT_STRING_EQUAL(out, "tg_one");
     /* another scheme carries no key; x-api-key still counts */
-    CU_ASSERT_EQUAL(apikey_from_headers("Basic dXNlcjpwdw==", "tg_two", out, sizeof(out)), 1);
+    CU_ASSERT_EQUAL(apikey_from_headers("Basic dXNlcjpwdw==", "tg_two", out, sizeof(out)),
+                    1);
     CU_ASSERT_STRING_EQUAL(out, "tg_two");
     CU_ASSERT_EQUAL(apikey_from_headers("Basic dXNlcjpwdw==", NULL, out, sizeof(out)), 0);
     CU_ASSERT_EQUAL(apikey_from_headers("Bearertg_abc", NULL, out, sizeof(out)), 0);
@@ -433,7 +439,8 @@ static void test_apikey_from_headers_malformed(void)
     CU_ASSERT_EQUAL(apikey_from_headers("Bearer", NULL, out, sizeof(out)), -1);
     CU_ASSERT_EQUAL(apikey_from_headers("Bearer   ", NULL, out, sizeof(out)), -1);
     CU_ASSERT_EQUAL(apikey_from_headers("Bearer tg_a b", NULL, out, sizeof(out)), -1);
-    CU_ASSERT_EQUAL(apikey_from_headers("Bearer tg_a\r\nX: y", NULL, out, sizeof(out)), -1);
+    CU_ASSERT_EQUAL(apikey_from_headers("Bearer tg_a\r\nX: y", NULL, out, sizeof(out)),
+                    -1);
     CU_ASSERT_EQUAL(apikey_from_headers("Bearer tg_\x01", NULL, out, sizeof(out)), -1);
     CU_ASSERT_EQUAL(apikey_from_headers(NULL, "tg_\x7f", out, sizeof(out)), -1);
     CU_ASSERT_EQUAL(apikey_from_headers(NULL, "tg_\xc3\xa9", out, sizeof(out)), -1);
@@ -449,7 +456,8 @@ static const char ext_body[] = "{\"user\":\"u1\",\"amount\":\"1.5\"}";
 static const char ext_canon[] =
     "POST\n/api/user/external/topup?x=1\n1700000000\nabcdef0123456789abcd\n"
     "621b833e651de9084371857d6aa7acc03f7b9a2b9bfe6f0a5060c962e15fc3fe";
-static const char ext_sig[] = "7d0e5123d866e41af240fe23da69f7d830d226015cb575b11171f423e0734af3";
+static const char ext_sig[] =
+    "7d0e5123d866e41af240fe23da69f7d830d226015cb575b11171f423e0734af3";
 
 static void test_extsig_known_vector(void)
 {
@@ -475,7 +483,8 @@ static void test_extsig_verify_refuses(void)
     CU_ASSERT_EQUAL(extsig_verify("secreT", 6, ext_canon, ext_sig), 0);
     CU_ASSERT_EQUAL(extsig_verify("secret", 6, "POST\n", ext_sig), 0);
     for (size_t i = 0; i < sizeof(upper); i++)
-        upper[i] = ext_sig[i] >= 'a' && ext_sig[i] <= 'f' ? (char)(ext_sig[i] - 32) : ext_sig[i];
+        upper[i] =
+            ext_sig[i] >= 'a' && ext_sig[i] <= 'f' ? (char)(ext_sig[i] - 32) : ext_sig[i];
     CU_ASSERT_EQUAL(extsig_verify("secret", 6, ext_canon, upper), 0);
     memcpy(sig, ext_sig, sizeof(sig));
     sig[63] = '\0';
@@ -489,8 +498,9 @@ static void test_extsig_canonical_rejects_newlines(void)
     char *c = extsig_canonical("GET", "/a", "1", "n", NULL, 0);
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-    CU_ASSERT_STRING_EQUAL(c, "GET\n/a\n1\nn\n"
-                              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CU_ASSERT_STRING_EQUAL(
+        c, "GET\n/a\n1\nn\n"
+           "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     free(c);
     CU_ASSERT_PTR_NULL(extsig_canonical("GET", "/a\n1", "1", "n", NULL, 0));
     CU_ASSERT_PTR_NULL(extsig_canonical("GET", "/a", "1", "n\n", NULL, 0));
@@ -550,10 +560,10 @@ static void test_extsig_headers_nonce_and_sig(void)
     CU_ASSERT_EQUAL(check("1700000000", "0123456789abcde=", ext_sig, &code), -1);
     CU_ASSERT_EQUAL(check("1700000000", "0123456789abcd\n0", ext_sig, &code), -1);
     CU_ASSERT_EQUAL(check("1700000000", "0123456789abcd\xc3\xa9", ext_sig, &code), -1);
-    CU_ASSERT_EQUAL(check("1700000000", "0123456789abcdef",
-                          "7D0E5123D866E41AF240FE23DA69F7D830D226015CB575B11171F423E0734AF3",
-                          &code),
-                    -1);
+    CU_ASSERT_EQUAL(
+        check("1700000000", "0123456789abcdef",
+              "7D0E5123D866E41AF240FE23DA69F7D830D226015CB575B11171F423E0734AF3", &code),
+        -1);
     CU_ASSERT_EQUAL(check("1700000000", "0123456789abcdef", "v1=7d0e", &code), -1);
     CU_ASSERT_EQUAL(check("1700000000", "0123456789abcdef", ext_sig + 1, &code), -1);
     CU_ASSERT_EQUAL(extsig_check_headers(NULL, "1700000000", "0123456789abcdef", ext_sig,
@@ -566,8 +576,8 @@ static void test_extsig_headers_nonce_and_sig(void)
                                          1700000000, &err),
                     -1);
     memset(&err, 0, sizeof(err));
-    CU_ASSERT_EQUAL(extsig_check_headers("p", "1700000000", NULL, ext_sig, 1700000000, &err),
-                    -1);
+    CU_ASSERT_EQUAL(
+        extsig_check_headers("p", "1700000000", NULL, ext_sig, 1700000000, &err), -1);
 }
 
 static const struct cu_test tests[] = {

@@ -143,18 +143,24 @@ export async function logs(view, { query }) {
 
     async function load() {
         const ans = await api('GET', withQuery('/api/admin/logs', { ...filters, limit: PAGE, offset }));
+        const two = (a, b) => h('div', null, h('div', null, a), h('div', { class: 'muted small' }, b));
         clear(list).append(table('Request logs', [
-            { label: 'Time', value: (l) => h('span', { class: 'nowrap' }, fmtDate(l.created_at)) },
-            { label: 'Request', value: (l) => h('code', { class: 'small', title: l.request_id }, l.request_id.slice(0, 12)) },
-            { label: 'User / key', value: (l) => `${l.user_id} / ${l.key_id ?? '—'}` },
-            { label: 'Channel', num: true, value: (l) => (l.channel_id === null ? '—' : String(l.channel_id)) },
-            { label: 'Model', value: (l) => h('div', null, h('code', null, l.model), h('div', { class: 'muted small' }, l.endpoint)) },
-            { label: 'In / out', num: true, value: (l) => `${fmtInt(l.input_tokens)} / ${fmtInt(l.output_tokens)}` },
-            { label: 'Cache r/w', num: true, value: (l) => `${fmtInt(l.cache_read_tokens)} / ${fmtInt(l.cache_write_tokens)}` },
-            { label: 'Cost', num: true, value: (l) => h('span', { title: `${fmtInt(l.quota)} quota` }, quotaUsd(l.quota), l.estimated ? '*' : '') },
-            { label: 'ms (ttfb)', num: true, value: (l) => `${fmtInt(l.duration_ms)} (${fmtInt(l.ttfb_ms)})${l.stream ? ' ⇣' : ''}` },
-            { label: 'Status', value: (l) => h('span', { class: l.status >= 400 ? 'bad' : 'good' }, String(l.status), l.error_class ? ` ${l.error_class}` : '') },
-            { label: 'IP', value: (l) => l.client_ip },
+            { label: 'Time', value: (l) => two(fmtDate(l.created_at), h('code', { title: l.request_id }, l.request_id.slice(0, 12))) },
+            {
+                label: 'User / key',
+                value: (l) => two(h('a', { href: `#/admin/logs?user_id=${l.user_id}` }, `user ${l.user_id}`),
+                    `key ${l.key_id ?? '—'} · ch ${l.channel_id ?? '—'}`),
+            },
+            { label: 'Model', value: (l) => two(h('code', null, l.model), l.endpoint) },
+            {
+                label: 'Tokens', num: true,
+                value: (l) => two(`${fmtInt(l.input_tokens)} / ${fmtInt(l.output_tokens)}`,
+                    l.cache_read_tokens || l.cache_write_tokens
+                        ? `cache ${fmtInt(l.cache_read_tokens)} / ${fmtInt(l.cache_write_tokens)}` : 'in / out'),
+            },
+            { label: 'Cost', num: true, value: (l) => two(`${quotaUsd(l.quota)}${l.estimated ? '*' : ''}`, `${fmtInt(l.quota)} q`) },
+            { label: 'Duration', num: true, value: (l) => two(`${fmtInt(l.duration_ms)} ms${l.stream ? ' ⇣' : ''}`, `ttfb ${fmtInt(l.ttfb_ms)}`) },
+            { label: 'Status', value: (l) => two(h('span', { class: l.status >= 400 ? 'bad strong' : 'good strong' }, String(l.status)), l.error_class || l.client_ip || '') },
         ], ans.data, { empty: 'No requests match.' }),
         h('p', { class: 'hint' }, '⇣ streamed · * estimated usage'),
         pager(offset, ans.has_more, (o) => { offset = o; load(); }, ans.data.length));

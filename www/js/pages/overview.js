@@ -1,7 +1,7 @@
 // overview: the signed-in user's landing page: balance, recent usage, next steps.
 
 import { api, withQuery } from '../api.js';
-import { card, fmtInt, fmtUsd, h, isoDay, pageHead, quotaUsd, stat, table, toast } from '../dom.js';
+import { card, fmtDate, fmtInt, fmtUsd, h, isoDay, pageHead, quotaUsd, stat, table, toast } from '../dom.js';
 
 export function verifyBanner(profile) {
     if (!profile.email || profile.email_verified) return null;
@@ -44,7 +44,7 @@ export async function overview(view) {
             stat('API keys', `${live.length} / ${profile.plan_limits.max_keys}`, `plan ${profile.plan}`)),
         card('Recent requests',
             table('Recent requests', [
-                { label: 'Time', value: (r) => new Date(r.created_at).toLocaleString() },
+                { label: 'Time', value: (r) => fmtDate(r.created_at) },
                 { label: 'Model', value: (r) => r.model },
                 { label: 'Tokens', num: true, value: (r) => fmtInt(r.input_tokens + r.output_tokens) },
                 { label: 'Cost', num: true, value: (r) => quotaUsd(r.quota) },
