@@ -15,7 +15,7 @@
 #define SEAL_NONCE_LEN 12
 #define SEAL_TAG_LEN   16
 #define SEAL_KID_MAX   31
-#define SEAL_MAX_PT    (1u << 24) /* sealed values are keys and secrets, never bulk data */
+#define SEAL_MAX_PT    (1u << 24) /* sealed values are keys and secrets, not bulk data */
 #define SEAL_VERSION   "v1:"
 
 static const char b64_std[] =
@@ -42,8 +42,7 @@ void crypto_sha256(const void *data, size_t n, unsigned char out[32])
 {
     unsigned int len = 0;
 
-    /* SHA-256 of memory cannot fail short of a broken library: never leave out undefined
-     */
+    /* cannot fail short of a broken library; even then, never leave out undefined */
     if (EVP_Digest(n ? data : "", n, out, &len, EVP_sha256(), NULL) != 1 || len != 32)
         memset(out, 0, 32);
 }

@@ -84,8 +84,7 @@ char *password_hash(const char *pw)
     return enc;
 }
 
-/* Read an unsigned decimal at *p up to `stop`, advancing *p past stop. Returns 0 or -1.
- */
+/* Read a decimal of at most max at *p, ending at `stop`; move *p past it. 0 or -1. */
 static int read_param(const char **p, char stop, unsigned long max, unsigned long *out)
 {
     const char *s = *p;

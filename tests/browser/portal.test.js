@@ -162,6 +162,21 @@ describe('portal', () => {
         assert.match(page.url(), /#\/billing$/);
     });
 
+    test('the profile renames the account and the top bar follows', async () => {
+        const { page, errors } = b;
+        await page.goto('/#/profile');
+        const newName = `${user.login}x`;
+        await page.getByLabel('Display name').fill('Browser Tester');
+        await page.getByLabel('Username').fill(newName);
+        await page.getByRole('button', { name: 'Save' }).first().click();
+        await page.locator('.toast', { hasText: 'Profile saved.' }).waitFor();
+        await page.locator('.topbar .who', { hasText: newName }).waitFor();
+        user.login = newName;
+        await page.goto('/#/overview');
+        await page.getByRole('heading', { name: 'Hello, Browser Tester' }).waitFor();
+        assert.deepEqual(errors, []);
+    });
+
     test('logout returns to the login page', async () => {
         const { page } = b;
         await page.goto('/#/keys');

@@ -1,7 +1,7 @@
-/* fuzz_jwt: libFuzzer target for the JWT verifier. The input is a token. A refusal must be
- * TG_EAUTH with one of the fixed messages; an acceptance must be a token whose HS256 MAC
- * under the key really covers its first two segments, whose header names HS256, and whose
- * claims survive signing and verifying again. */
+/* fuzz_jwt: libFuzzer target for the JWT verifier. The input is a token. A refusal must
+ * be TG_EAUTH with one of the fixed messages; an acceptance must be a token whose HS256
+ * MAC under the key really covers its first two segments, whose header names HS256, and
+ * whose claims survive signing and verifying again. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,7 +56,8 @@ static int really_signed(const char *tok)
 static void check_refusal(const struct tg_err *err)
 {
     assert(err->code == TG_EAUTH);
-    assert(strcmp(err->msg, "invalid token") == 0 || strcmp(err->msg, "token expired") == 0 ||
+    assert(strcmp(err->msg, "invalid token") == 0 ||
+           strcmp(err->msg, "token expired") == 0 ||
            strcmp(err->msg, "token not yet valid") == 0);
 }
 

@@ -216,7 +216,7 @@ static struct jwt_claims sample_claims(void)
     return c;
 }
 
-/* jwt_verify with the usual issuer, audience and type; *code gets the error code. */
+/* jwt_verify with the usual issuer, audience, type and key at time now. */
 static int verify_at(const char *tok, time_t now, struct jwt_claims *out,
                      struct tg_err *err)
 {

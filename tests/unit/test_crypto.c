@@ -1,5 +1,4 @@
-/* Unit tests for auth/crypto, auth/apikey and auth/extsig: vectors, round trips,
- * refusals. */
+/* Unit tests for auth/crypto, auth/apikey and auth/extsig: vectors and refusals. */
 #include <stdlib.h>
 #include <string.h>
 

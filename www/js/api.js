@@ -48,6 +48,14 @@ function saveTokens(ans) {
     if (ans.user) sessionStorage.setItem(USER, JSON.stringify(ans.user));
 }
 
+/** Change the stored user's public fields (a renamed account) and redraw. */
+export function updateUser(patch) {
+    const u = currentUser();
+    if (!u) return;
+    sessionStorage.setItem(USER, JSON.stringify({ ...u, ...patch }));
+    notify();
+}
+
 export function clearSession() {
     const had = sessionStorage.getItem(ACCESS) !== null;
     sessionStorage.removeItem(ACCESS);

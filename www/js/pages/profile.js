@@ -1,6 +1,6 @@
 // profile: account details, display name, notification switches, account deletion.
 
-import { api, clearSession } from '../api.js';
+import { api, clearSession, updateUser } from '../api.js';
 import {
     badge, card, field, fmtDate, fmtInt, fmtUsd, form, h, input, modal, onSubmit, pageHead, toast,
 } from '../dom.js';
@@ -45,6 +45,7 @@ export async function profile(view, { go }) {
         if (v.username.trim() !== p.username) body.username = v.username.trim();
         const ans = await api('PUT', '/api/client/users/profile', body);
         p.username = ans.username;
+        updateUser({ username: ans.username });
         toast('Profile saved.');
     });
 
