@@ -31,9 +31,9 @@ long crypto_b64_decode(const char *in, size_t len, unsigned char *out);
  * Returns NULL on failure. */
 char *crypto_seal(const unsigned char key[32], const char *kid, const char *aad,
                   const void *pt, size_t n);
-/* Open a crypto_seal string. *kid_out (if not NULL) receives the stored kid (up to 31
- * chars). Returns a malloc'd NUL-terminated plaintext (length in *n_out), or NULL if the
- * format is bad, or the key or aad is wrong. Free with crypto_free_secret. */
+/* Open a crypto_seal string (crypto_sealed_kid reads its kid). Returns a malloc'd
+ * NUL-terminated plaintext (length in *n_out), or NULL if the format is bad, or the key
+ * or aad is wrong. Free with crypto_free_secret. */
 char *crypto_open(const unsigned char key[32], const char *stored, const char *aad,
                   size_t *n_out);
 /* Read the kid of a sealed string into out (cap bytes). Returns 0 or -1. */

@@ -14,10 +14,14 @@
 #include "relay/urlcheck.h"
 #include "util/str.h"
 
+/* libcurl calls the progress function on every turn of its loop, many times per call;
+ * the caller's tick (a poll() on the client's socket) runs at most this often. */
+#define TICK_EVERY_US 20000
+
 struct xfer {
     struct upstream_call *u;
     CURL *h;
-    int64_t start_us, last_data_us;
+    int64_t start_us, last_data_us, last_tick_us;
     int timed_out;
     int stopped;
 };
@@ -120,7 +124,10 @@ static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
         x->timed_out = 1;
         return 1;
     }
-    if (u->on_tick && u->on_tick(u->ctx) != 0) {
+    if (u->on_tick && now - x->last_tick_us >= TICK_EVERY_US) {
+        x->last_tick_us = now;
+        if (u->on_tick(u->ctx) == 0)
+            return 0;
         x->stopped = 1;
         return 1;
     }

@@ -52,10 +52,6 @@ static const char SQL_LEASE_GROW[] =
     "SET u.quota = u.quota - ?, k.quota_used = k.quota_used + ?, l.reserved = l.reserved + ? "
     "WHERE l.request_id = ? AND l.state = 'reserved' AND u.quota >= ? AND u.status = 'active' "
     "AND (k.id IS NULL OR k.quota_limit IS NULL OR k.quota_used + ? <= k.quota_limit)";
-static const char SQL_LEASE_ROW[] =
-    "INSERT IGNORE INTO ledger (user_id, key_id, kind, request_id, reserved, amount, state, "
-    "worker, settled_at) VALUES (?, NULLIF(?, 0), 'charge', ?, ?, ?, ?, ?, "
-    "CURRENT_TIMESTAMP(3))";
 static const char SQL_LEASE_SPEND[] =
     "UPDATE ledger SET reserved = reserved - ? WHERE request_id = ? AND state = 'reserved' "
     "AND reserved >= ?";
@@ -65,15 +61,71 @@ static const char SQL_LEASE_USER[] =
 static const char SQL_LEASE_KEY[] =
     "UPDATE api_keys SET request_count = request_count + ?, "
     "last_used_at = CURRENT_TIMESTAMP(3) WHERE id = ?";
-static const char SQL_USAGE_INSERT[] =
-    "INSERT IGNORE INTO usage_logs (request_id, user_id, key_id, channel_id, service, model, "
-    "endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, quota, "
-    "duration_ms, ttfb_ms, is_stream, status, estimated, error_class, client_ip) "
-    "VALUES (?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-    "NULLIF(?, ''), ?)";
 static const char SQL_STALE[] =
     "SELECT request_id FROM ledger WHERE state = 'reserved' "
     "AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 200";
+
+/* Multi-row forms of the batch inserts (usage rows, a lease's ledger rows): one statement
+ * per 32, 8 or 1 rows instead of one per row. Built once; their addresses key the
+ * statement cache. */
+#define USAGE_HEAD                                                                         \
+    "INSERT IGNORE INTO usage_logs (request_id, user_id, key_id, channel_id, service, "   \
+    "model, endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, " \
+    "quota, duration_ms, ttfb_ms, is_stream, status, estimated, error_class, client_ip) "  \
+    "VALUES "
+#define USAGE_ROW                                                                          \
+    "(?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "          \
+    "NULLIF(?, ''), ?)"
+#define USAGE_FMT "siiisssiiiiiiiiiiss"
+#define LROW_HEAD                                                                          \
+    "INSERT IGNORE INTO ledger (user_id, key_id, kind, request_id, reserved, amount, "    \
+    "state, worker, settled_at) VALUES "
+#define LROW_ROW "(?, NULLIF(?, 0), 'charge', ?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3))"
+#define LROW_FMT "iisiiss"
+#define SIZES    3
+#define SQL_CAP  4096
+
+static const int sizes[SIZES] = {32, 8, 1};
+static char usage_sql[SIZES][SQL_CAP], lrow_sql[SIZES][SQL_CAP];
+static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
+
+static void build_rows(char *out, const char *head, const char *row, int k)
+{
+    size_t n = (size_t)snprintf(out, SQL_CAP, "%s", head);
+
+    for (int i = 0; i < k && n < SQL_CAP; i++)
+        n += (size_t)snprintf(out + n, SQL_CAP - n, "%s%s", i ? ", " : "", row);
+}
+
+static void build_sql(void)
+{
+    for (int i = 0; i < SIZES; i++) {
+        build_rows(usage_sql[i], USAGE_HEAD, USAGE_ROW, sizes[i]);
+        build_rows(lrow_sql[i], LROW_HEAD, LROW_ROW, sizes[i]);
+    }
+}
+
+/* Insert n rows whose values are in vals (strlen(fmt) per row) with the multi-row forms
+ * sql[]. Returns the rows inserted or -1. */
+static int64_t insert_rows(struct store_conn *c, char sql[SIZES][SQL_CAP], const char *fmt,
+                           const struct store_val *vals, size_t n, struct tg_err *err)
+{
+    size_t done = 0, nf = strlen(fmt);
+    int64_t total = 0, got;
+
+    pthread_once(&sql_once, build_sql);
+    while (done < n) {
+        int k = 0;
+        while ((size_t)sizes[k] > n - done)
+            k++;
+        got = store_exec_rows(c, sql[k], err, fmt, sizes[k], vals + done * nf);
+        if (got < 0)
+            return -1;
+        total += got;
+        done += (size_t)sizes[k];
+    }
+    return total;
+}
 
 /* Tries for a statement that met a deadlock or a lock wait timeout (it changed nothing). */
 #define LOCK_TRIES 3
@@ -417,9 +469,60 @@ static int lease_settle(const char *request_id, int64_t charge, int released)
 
 enum { WRITE_OK, WRITE_RETRY, WRITE_LOST };
 
+/* The ledger rows of r[0..n) (one lease's settled calls) in vals. */
+static void lease_vals(const struct lease *l, const struct settled *r, size_t n,
+                       struct store_val *vals)
+{
+    for (size_t i = 0; i < n; i++, vals += strlen(LROW_FMT)) {
+        vals[0].i = l->user_id;
+        vals[1].i = l->key_id;
+        vals[2].s = r[i].request_id;
+        vals[3].i = r[i].reserved;
+        vals[4].i = -r[i].charge;
+        vals[5].s = r[i].released && r[i].charge == 0 ? "released" : "settled";
+        vals[6].s = l->worker;
+    }
+}
+
+/* Insert the rows of r[0..n) into the open transaction, adding the charges and the counted
+ * calls of the rows inserted (a row already there, from a commit whose answer was lost, is
+ * skipped with its charge). Returns 0 or -1. */
+static int lease_rows(struct store_conn *c, const struct lease *l, const struct settled *r,
+                      size_t n, int64_t *sum, int64_t *counted, struct tg_err *err)
+{
+    struct store_val *vals = calloc(n * strlen(LROW_FMT), sizeof(*vals));
+    int64_t got = -1;
+
+    *sum = *counted = 0;
+    if (!vals)
+        return err_set(err, TG_EINTERNAL, "out of memory");
+    lease_vals(l, r, n, vals);
+    got = insert_rows(c, lrow_sql, LROW_FMT, vals, n, err);
+    if (got >= 0 && (size_t)got < n) { /* some were there: row by row, to know which */
+        store_rollback(c);
+        if (store_begin(c, err) != 0) {
+            free(vals);
+            return -1;
+        }
+        for (size_t i = 0; i < n && got >= 0; i++) {
+            got = insert_rows(c, lrow_sql, LROW_FMT, vals + i * strlen(LROW_FMT), 1, err);
+            if (got == 1) {
+                *sum += r[i].charge;
+                *counted += r[i].released ? 0 : 1;
+            }
+        }
+    } else if (got >= 0) {
+        for (size_t i = 0; i < n; i++) {
+            *sum += r[i].charge;
+            *counted += r[i].released ? 0 : 1;
+        }
+    }
+    free(vals);
+    return got < 0 ? -1 : 0;
+}
+
 /* Write the ledger rows of one lease's settled calls r[0..n) and take their charges off
- * the lease, in one transaction. Rows already there (a commit whose answer was lost)
- * are skipped, with their charges. */
+ * the lease, in one transaction. */
 static int lease_write(struct store_conn *c, const struct lease *l, const struct settled *r,
                        size_t n, struct tg_err *err)
 {
@@ -427,17 +530,8 @@ static int lease_write(struct store_conn *c, const struct lease *l, const struct
 
     if (store_begin(c, err) != 0)
         return WRITE_RETRY;
-    for (size_t i = 0; i < n; i++) {
-        const char *state = r[i].released && r[i].charge == 0 ? "released" : "settled";
-        got = store_exec(c, SQL_LEASE_ROW, err, "iisiiss", l->user_id, l->key_id,
-                         r[i].request_id, r[i].reserved, -r[i].charge, state, l->worker);
-        if (got < 0)
-            goto retry;
-        if (got == 1) {
-            sum += r[i].charge;
-            counted += r[i].released ? 0 : 1;
-        }
-    }
+    if (lease_rows(c, l, r, n, &sum, &counted, err) != 0)
+        goto retry;
     if (sum > 0) {
         got = store_exec(c, SQL_LEASE_SPEND, err, "isi", sum, l->id, sum);
         if (got < 0)
@@ -606,22 +700,47 @@ int store_settle(struct store_conn *c, const char *request_id, int64_t charge, i
 int store_usage_insert(struct store_conn *c, const struct usage_log *rows, int n,
                        struct tg_err *err)
 {
-    if (n > 1 && store_begin(c, err) != 0)
-        return -1;
+    size_t nf = strlen(USAGE_FMT);
+    struct store_val *vals = calloc((size_t)(n > 0 ? n : 1) * nf, sizeof(*vals)), *v;
+    int rc = -1;
+
+    if (!vals)
+        return err_set(err, TG_EINTERNAL, "out of memory");
     for (int i = 0; i < n; i++) {
         const struct usage_log *u = &rows[i];
-
-        if (store_exec(c, SQL_USAGE_INSERT, err, "siiisssiiiiiuuuuuss", u->request_id,
-                       u->user_id, u->key_id, u->channel_id, u->service, u->model,
-                       u->endpoint, u->input, u->output, u->cache_read, u->cache_write,
-                       u->quota, u->duration_ms, u->ttfb_ms, u->is_stream, u->status,
-                       u->estimated, u->error_class, u->client_ip) < 0) {
-            if (n > 1)
-                store_rollback(c);
-            return -1;
-        }
+        v = vals + (size_t)i * nf;
+        v[0].s = u->request_id;
+        v[1].i = u->user_id;
+        v[2].i = u->key_id;
+        v[3].i = u->channel_id;
+        v[4].s = u->service;
+        v[5].s = u->model;
+        v[6].s = u->endpoint;
+        v[7].i = u->input;
+        v[8].i = u->output;
+        v[9].i = u->cache_read;
+        v[10].i = u->cache_write;
+        v[11].i = u->quota;
+        v[12].i = u->duration_ms;
+        v[13].i = u->ttfb_ms;
+        v[14].i = u->is_stream;
+        v[15].i = u->status;
+        v[16].i = u->estimated;
+        v[17].s = u->error_class;
+        v[18].s = u->client_ip;
     }
-    return n > 1 ? store_commit(c, err) : 0;
+    /* More than one statement: all or none. */
+    if (n > 1 && store_begin(c, err) != 0)
+        goto out;
+    if (insert_rows(c, usage_sql, USAGE_FMT, vals, (size_t)n, err) < 0) {
+        if (n > 1)
+            store_rollback(c);
+        goto out;
+    }
+    rc = n > 1 ? store_commit(c, err) : 0;
+out:
+    free(vals);
+    return rc;
 }
 
 int store_reap_reservations(struct store_conn *c, int max_age_s, struct tg_err *err)

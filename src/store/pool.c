@@ -398,6 +398,63 @@ int64_t store_exec(struct store_conn *c, const char *sql, struct tg_err *err,
     return rows;
 }
 
+int64_t store_exec_rows(struct store_conn *c, const char *sql, struct tg_err *err,
+                        const char *fmt, int rows, const struct store_val *vals)
+{
+    size_t nf = strlen(fmt), n = nf * (size_t)(rows > 0 ? rows : 0);
+    MYSQL_BIND *bind = calloc(n ? n : 1, sizeof(*bind));
+    unsigned long *lens = calloc(n ? n : 1, sizeof(*lens));
+    my_bool *nulls = calloc(n ? n : 1, sizeof(*nulls));
+    MYSQL_STMT *st = NULL;
+    int64_t changed = -1;
+
+    if (!bind || !lens || !nulls) {
+        err_set(err, TG_EINTERNAL, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++) {
+        char f = fmt[k % nf];
+        if (f == 'i') {
+            bind[k].buffer_type = MYSQL_TYPE_LONGLONG;
+            bind[k].buffer = (void *)&vals[k].i;
+        } else if (f == 's') {
+            nulls[k] = vals[k].s == NULL;
+            lens[k] = vals[k].s ? (unsigned long)strlen(vals[k].s) : 0;
+            bind[k].buffer_type = MYSQL_TYPE_STRING;
+            bind[k].buffer = (void *)vals[k].s;
+            bind[k].length = &lens[k];
+            bind[k].is_null = &nulls[k];
+        } else {
+            err_set(err, TG_EINTERNAL, "bad parameter format");
+            goto out;
+        }
+    }
+    if (failpoint_hit()) {
+        c->broken = 1;
+        err->retry_after = 1;
+        err_set(err, TG_EUNAVAIL, "database unavailable, retry shortly");
+        goto out;
+    }
+    st = stmt_get(c, sql, err);
+    if (!st)
+        goto out;
+    if ((unsigned long)n != mysql_stmt_param_count(st)) {
+        err_set(err, TG_EINTERNAL, "parameter count mismatch");
+        goto out;
+    }
+    if ((n && mysql_stmt_bind_param(st, bind) != 0) || mysql_stmt_execute(st) != 0) {
+        fail(c, mysql_stmt_errno(st), mysql_stmt_error(st), err);
+        goto out;
+    }
+    changed = (int64_t)mysql_stmt_affected_rows(st);
+    c->last_id = (int64_t)mysql_stmt_insert_id(st);
+out:
+    free(bind);
+    free(lens);
+    free(nulls);
+    return changed;
+}
+
 int64_t store_insert_id(struct store_conn *c)
 {
     return c->last_id;

@@ -42,6 +42,18 @@ void store_pool_stats(struct store_pool *p, struct store_pool_stats *out);
  * TG_EINTERNAL). */
 int64_t store_exec(struct store_conn *c, const char *sql, struct tg_err *err,
                    const char *fmt, ...);
+/* One parameter of store_exec_rows: i for an 'i' place, s for an 's' place (NULL binds
+ * SQL NULL). */
+struct store_val {
+    int64_t i;
+    const char *s;
+};
+/* store_exec for a statement with rows groups of parameters (a multi-row INSERT): fmt
+ * describes one group ('i' or 's' each), vals holds rows x strlen(fmt) values, group by
+ * group. sql keys the statement cache by its address: it must live as long as the
+ * process (static, or built once). Returns the changed rows or -1 as store_exec. */
+int64_t store_exec_rows(struct store_conn *c, const char *sql, struct tg_err *err,
+                        const char *fmt, int rows, const struct store_val *vals);
 /* AUTO_INCREMENT id of the last insert by store_exec on this connection. */
 int64_t store_insert_id(struct store_conn *c);
 

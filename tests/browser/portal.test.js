@@ -130,6 +130,15 @@ describe('portal', () => {
         const codex = await page.locator('#connect-codex').textContent();
         assert.match(codex, /wire_api = "responses"/);
         assert.ok(codex.includes(`base_url = "${s.base_url}/v1"`));
+        // A pasted key fills the snippets and lists the key's models; it stays in the page.
+        await page.getByLabel(/API key \(optional/).fill(secret);
+        await page.getByRole('button', { name: 'Load my models' }).click();
+        await page.getByText(/\d+ models available to this key/).waitFor();
+        assert.deepEqual(await page.getByLabel('OpenAI-style model').locator('option').allTextContents(),
+            ['gpt-4o', 'gpt-4o-mini']);
+        assert.ok((await page.locator('#connect-codex').textContent()).includes(`TOLLGATE_API_KEY="${secret}"`));
+        await page.goto('/#/overview');
+        assert.ok(!(await page.content()).includes(secret));
         assert.deepEqual(errors, []);
     });
 

@@ -342,6 +342,24 @@ export function confirmAction(title, message, confirmText = 'Confirm', danger = 
             }, confirmText)))).then(Boolean);
 }
 
+/** A button: btn('Edit', fn) is a small one; cls and extra attributes are optional. */
+export function btn(label, onclick, cls = 'btn btn-small', attrs = {}) {
+    return h('button', { type: 'button', class: cls, onclick, ...attrs }, label);
+}
+
+/** Model names and the like as small pills. */
+export function tags(list) {
+    return h('div', { class: 'tags' }, list.map((m) => h('span', { class: 'tag' }, m)));
+}
+
+/** Previous/next buttons around "first–last" for offset paging. */
+export function pager(offset, size, count, hasMore, onPage, labels = ['← Previous', 'Next →']) {
+    return h('div', { class: 'pager' },
+        btn(labels[0], () => onPage(Math.max(0, offset - size)), 'btn btn-small', { disabled: offset === 0 }),
+        h('span', { class: 'muted' }, count ? `${offset + 1}–${offset + count}` : 'none'),
+        btn(labels[1], () => onPage(offset + size), 'btn btn-small', { disabled: !hasMore }));
+}
+
 export function card(title, ...children) {
     return h('section', { class: 'card' }, title ? h('h2', null, title) : null, ...children);
 }

@@ -3,18 +3,11 @@
 
 import { api, currentUser, publicApi, withQuery } from '../api.js';
 import {
-    badge, card, clear, confirmAction, field, fieldError, fmtDate, fmtInt, form, h, input, modal,
-    onSubmit, pageHead, QUOTA_PER_USD, quotaUsd, select, stat, table, toast,
+    badge, btn, card, clear, confirmAction, field, fieldError, fmtDate, fmtInt, form, h, input, modal,
+    onSubmit, pageHead, pager, QUOTA_PER_USD, quotaUsd, select, stat, table, toast,
 } from '../dom.js';
 
 const PAGE = 50;
-
-function pager(offset, hasMore, onPage, count) {
-    return h('div', { class: 'pager' },
-        h('button', { type: 'button', class: 'btn btn-small', disabled: offset === 0, onclick: () => onPage(Math.max(0, offset - PAGE)) }, '← Previous'),
-        h('span', { class: 'muted' }, count ? `${offset + 1}–${offset + count}` : 'none'),
-        h('button', { type: 'button', class: 'btn btn-small', disabled: !hasMore, onclick: () => onPage(offset + PAGE) }, 'Next →'));
-}
 
 // ------------------------------------------------------------------ users
 
@@ -37,7 +30,9 @@ function quotaDialog(u, reload) {
         onSubmit(f, async (v) => {
             const n = Number(v.delta);
             const delta = Math.round(n * QUOTA_PER_USD);
-            if (!v.delta.trim() || !Number.isFinite(n) || delta === 0) throw fieldError('delta', 'Enter a non-zero amount in USD.');
+            if (!v.delta.trim() || !Number.isFinite(n) || delta === 0) {
+                throw fieldError('delta', 'Enter a non-zero amount in USD.');
+            }
             const body = { delta };
             if (v.reason.trim()) body.reason = v.reason.trim();
             const ans = await api('POST', `/api/admin/users/${u.id}/quota`, body);
@@ -103,18 +98,23 @@ export async function users(view, { query }) {
             { label: 'ID', num: true, value: (u) => String(u.id) },
             {
                 label: 'User',
-                value: (u) => h('div', null, h('div', { class: 'strong' }, u.username, u.role === 'admin' ? [' ', badge('admin')] : null),
-                    h('div', { class: 'muted small' }, u.email || (u.external_user_id ? `external ${u.external_user_id}` : ''))),
+                value: (u) => h('div', null,
+                    h('div', { class: 'strong' }, u.username, u.role === 'admin' ? [' ', badge('admin')] : null),
+                    h('div', { class: 'muted small' },
+                        u.email || (u.external_user_id ? `external ${u.external_user_id}` : ''))),
             },
             { label: 'Status', value: (u) => badge(u.status) },
             { label: 'Plan', value: (u) => u.plan },
-            { label: 'Balance', num: true, value: (u) => h('div', null, quotaUsd(u.quota), h('div', { class: 'muted small' }, fmtInt(u.quota))) },
+            {
+                label: 'Balance', num: true,
+                value: (u) => h('div', null, quotaUsd(u.quota), h('div', { class: 'muted small' }, fmtInt(u.quota))),
+            },
             { label: 'Spent', num: true, value: (u) => quotaUsd(u.used_quota) },
             { label: 'Requests', num: true, value: (u) => fmtInt(u.request_count) },
             { label: 'Created', value: (u) => fmtDate(u.created_at, true) },
             { label: 'Actions', value: actions },
         ], ans.data, { empty: q ? `No user matches “${q}”.` : 'No users.', rowAttrs: (u) => ({ 'data-user': u.username }) }),
-        pager(offset, ans.data.length === PAGE, (o) => { offset = o; load(); }, ans.data.length));
+        pager(offset, PAGE, ans.data.length, ans.data.length === PAGE, (o) => { offset = o; load(); }));
     }
 
     const f = form({ class: 'filters', role: 'search', 'aria-label': 'Search users' },
@@ -145,7 +145,10 @@ export async function logs(view, { query }) {
         const ans = await api('GET', withQuery('/api/admin/logs', { ...filters, limit: PAGE, offset }));
         const two = (a, b) => h('div', null, h('div', null, a), h('div', { class: 'muted small' }, b));
         clear(list).append(table('Request logs', [
-            { label: 'Time', value: (l) => two(fmtDate(l.created_at), h('code', { title: l.request_id }, l.request_id.slice(0, 12))) },
+            {
+                label: 'Time',
+                value: (l) => two(fmtDate(l.created_at), h('code', { title: l.request_id }, l.request_id.slice(0, 12))),
+            },
             {
                 label: 'User / key',
                 value: (l) => two(h('a', { href: `#/admin/logs?user_id=${l.user_id}` }, `user ${l.user_id}`),
@@ -158,12 +161,22 @@ export async function logs(view, { query }) {
                     l.cache_read_tokens || l.cache_write_tokens
                         ? `cache ${fmtInt(l.cache_read_tokens)} / ${fmtInt(l.cache_write_tokens)}` : 'in / out'),
             },
-            { label: 'Cost', num: true, value: (l) => two(`${quotaUsd(l.quota)}${l.estimated ? '*' : ''}`, `${fmtInt(l.quota)} q`) },
-            { label: 'Duration', num: true, value: (l) => two(`${fmtInt(l.duration_ms)} ms${l.stream ? ' ⇣' : ''}`, `ttfb ${fmtInt(l.ttfb_ms)}`) },
-            { label: 'Status', value: (l) => two(h('span', { class: l.status >= 400 ? 'bad strong' : 'good strong' }, String(l.status)), l.error_class || l.client_ip || '') },
+            {
+                label: 'Cost', num: true,
+                value: (l) => two(`${quotaUsd(l.quota)}${l.estimated ? '*' : ''}`, `${fmtInt(l.quota)} q`),
+            },
+            {
+                label: 'Duration', num: true,
+                value: (l) => two(`${fmtInt(l.duration_ms)} ms${l.stream ? ' ⇣' : ''}`, `ttfb ${fmtInt(l.ttfb_ms)}`),
+            },
+            {
+                label: 'Status',
+                value: (l) => two(h('span', { class: l.status >= 400 ? 'bad strong' : 'good strong' }, String(l.status)),
+                    l.error_class || l.client_ip || ''),
+            },
         ], ans.data, { empty: 'No requests match.' }),
         h('p', { class: 'hint' }, '⇣ streamed · * estimated usage'),
-        pager(offset, ans.has_more, (o) => { offset = o; load(); }, ans.data.length));
+        pager(offset, PAGE, ans.data.length, ans.has_more, (o) => { offset = o; load(); }));
     }
 
     const f = form({ class: 'filters', 'aria-label': 'Filter logs' },
@@ -202,7 +215,7 @@ export async function status(view) {
             s = { status: 'unreachable', database: e.status === 503 ? 'down' : 'unknown', message: e.message };
         }
         clear(out).append(h('div', { class: 'stats' },
-            stat('Gateway', badge(s.status === 'ok' ? 'ok' : s.status, s.status === 'ok' ? 'active' : 'suspended'), s.message || ''),
+            stat('Gateway', badge(s.status, s.status === 'ok' ? 'active' : 'suspended'), s.message || ''),
             stat('Database', badge(s.database, s.database === 'up' ? 'active' : 'suspended'),
                 s.schema_version !== undefined ? `schema ${s.schema_version}` : ''),
             stat('Version', s.version || '—', s.worker !== undefined ? `answered by worker ${s.worker}` : ''),
@@ -210,7 +223,7 @@ export async function status(view) {
         h('p', { class: 'muted' }, `Checked ${new Date().toLocaleTimeString()}. Prometheus metrics: `,
             h('a', { href: '/metrics', target: '_blank', rel: 'noopener' }, '/metrics'), '.'));
     };
-    view.append(pageHead('Status', h('button', { type: 'button', class: 'btn', onclick: load }, 'Refresh')), card(null, out));
+    view.append(pageHead('Status', btn('Refresh', load, 'btn')), card(null, out));
     await load();
     const timer = setInterval(load, 15000);
     return () => clearInterval(timer);

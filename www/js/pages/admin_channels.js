@@ -3,8 +3,8 @@
 
 import { api } from '../api.js';
 import {
-    badge, card, clear, confirmAction, field, fieldError, fmtInt, form, h, input, modal,
-    onSubmit, pageHead, select, splitList, table, toast,
+    badge, btn, card, clear, confirmAction, field, fieldError, fmtInt, form, h, input, modal,
+    onSubmit, pageHead, select, splitList, table, tags, toast,
 } from '../dom.js';
 
 const TYPES = [['openai', 'OpenAI'], ['anthropic', 'Anthropic'], ['openai-compatible', 'OpenAI-compatible']];
@@ -64,18 +64,25 @@ function channelForm(ch, submitLabel) {
             type: 'password', autocomplete: 'new-password', maxlength: 4096, spellcheck: 'false',
             placeholder: ch && ch.key_set ? '•••••••• (stored, encrypted)' : '',
         })),
-        field('Models', h('textarea', { name: 'models', rows: 2, required: true, spellcheck: 'false' }, (c.models || []).join(', ')),
+        field('Models', h('textarea', { name: 'models', rows: 2, required: true, spellcheck: 'false' },
+            (c.models || []).join(', ')),
             'Comma-separated model names this channel serves.'),
-        field('Model map (optional JSON)', h('textarea', { name: 'model_map', rows: 2, spellcheck: 'false', placeholder: '{"public-name": "upstream-name"}' }, mapText)),
+        field('Model map (optional JSON)', h('textarea', {
+            name: 'model_map', rows: 2, spellcheck: 'false', placeholder: '{"public-name": "upstream-name"}',
+        }, mapText)),
         h('div', { class: 'grid-3' },
-            field('Priority', input('priority', { type: 'number', value: c.priority, inputmode: 'numeric' }), 'Higher goes first.'),
-            field('Weight', input('weight', { type: 'number', min: 1, value: c.weight, inputmode: 'numeric' }), 'Share among equals.'),
+            field('Priority', input('priority', { type: 'number', value: c.priority }), 'Higher goes first.'),
+            field('Weight', input('weight', { type: 'number', min: 1, value: c.weight }), 'Share among equals.'),
             field('Group', input('group', { maxlength: 32, value: c.group }))),
         h('div', { class: 'grid-3' },
             field('Status', select('status', [['enabled', 'Enabled'], ['disabled', 'Disabled']],
                 c.status === 'disabled' ? 'disabled' : 'enabled')),
-            field('Connect timeout (s)', input('connect_timeout', { type: 'number', min: 0, max: 600, value: c.connect_timeout || '', placeholder: 'default' })),
-            field('Total timeout (s)', input('total_timeout', { type: 'number', min: 0, max: 86400, value: c.total_timeout || '', placeholder: 'default' }))),
+            field('Connect timeout (s)', input('connect_timeout', {
+                type: 'number', min: 0, max: 600, value: c.connect_timeout || '', placeholder: 'default',
+            })),
+            field('Total timeout (s)', input('total_timeout', {
+                type: 'number', min: 0, max: 86400, value: c.total_timeout || '', placeholder: 'default',
+            }))),
         h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, submitLabel)));
 }
 
@@ -132,7 +139,8 @@ export async function channels(view) {
     };
 
     const remove = async (ch) => {
-        if (!(await confirmAction('Delete channel?', `“${ch.name}” is removed. Calls go to the other channels.`, 'Delete'))) return;
+        const ok = await confirmAction('Delete channel?', `“${ch.name}” is removed. Calls go to the other channels.`, 'Delete');
+        if (!ok) return;
         try {
             await api('DELETE', `/api/admin/channels/${ch.id}`);
             toast(`Channel “${ch.name}” deleted.`);
@@ -151,7 +159,7 @@ export async function channels(view) {
                     h('div', { class: 'muted small' }, `${c.type} · #${c.id} · ${c.group}`)),
             },
             { label: 'Base URL', value: (c) => h('code', { class: 'small break' }, c.base_url) },
-            { label: 'Models', value: (c) => h('div', { class: 'tags' }, c.models.map((m) => h('span', { class: 'tag' }, m))) },
+            { label: 'Models', value: (c) => tags(c.models) },
             {
                 label: 'Routing',
                 value: (c) => h('div', { class: 'small nowrap' }, h('div', null, `priority ${c.priority}`),
@@ -164,16 +172,19 @@ export async function channels(view) {
                     const t = h('button', { type: 'button', class: 'btn btn-small' }, 'Test');
                     t.addEventListener('click', () => test(c, t));
                     return h('div', { class: 'row-actions' }, t,
-                        h('button', { type: 'button', class: 'btn btn-small', onclick: () => openForm(c) }, 'Edit'),
-                        h('button', { type: 'button', class: 'btn btn-small', onclick: () => toggle(c) }, c.status === 'enabled' ? 'Disable' : 'Enable'),
-                        h('button', { type: 'button', class: 'btn btn-small btn-danger', onclick: () => remove(c) }, 'Delete'));
+                        btn('Edit', () => openForm(c)),
+                        btn(c.status === 'enabled' ? 'Disable' : 'Enable', () => toggle(c)),
+                        btn('Delete', () => remove(c), 'btn btn-small btn-danger'));
                 },
             },
-        ], ans.data, { empty: 'No channels yet: add one to start relaying.', rowAttrs: (c) => ({ 'data-channel': c.name }) }));
+        ], ans.data, {
+            empty: 'No channels yet: add one to start relaying.',
+            rowAttrs: (c) => ({ 'data-channel': c.name }),
+        }));
     }
 
     view.append(pageHead('Channels',
-        h('button', { type: 'button', class: 'btn btn-primary', id: 'add-channel', onclick: () => openForm(null) }, 'Add channel')),
+        btn('Add channel', () => openForm(null), 'btn btn-primary', { id: 'add-channel' })),
     h('p', { class: 'muted' }, 'Upstream accounts tollgate relays to. Keys are stored encrypted and never shown again.'),
     card(null, list));
     await load();
@@ -181,7 +192,8 @@ export async function channels(view) {
 
 // ------------------------------------------------------------------ prices
 
-const PRICE_FIELDS = [['input', 'Input'], ['output', 'Output'], ['cache_read', 'Cache read'], ['cache_write', 'Cache write']];
+const PRICE_FIELDS = [['input', 'Input'], ['output', 'Output'], ['cache_read', 'Cache read'],
+    ['cache_write', 'Cache write']];
 
 function priceText(v) {
     return v === '0' ? h('span', { class: 'muted' }, '0') : `$${v}`;
@@ -191,7 +203,9 @@ export async function prices(view) {
     const list = h('div');
     const f = form({ class: 'stack', id: 'price-form', 'aria-label': 'Set a price' },
         h('div', { class: 'grid-5' },
-            field('Model', input('model', { required: true, maxlength: 128, spellcheck: 'false', placeholder: 'gpt-4o-mini' })),
+            field('Model', input('model', {
+                required: true, maxlength: 128, spellcheck: 'false', placeholder: 'gpt-4o-mini',
+            })),
             PRICE_FIELDS.map(([name, label]) => field(`${label} (USD / 1M)`, input(name, {
                 type: 'text', inputmode: 'decimal', placeholder: '0', pattern: '[0-9]*[.]?[0-9]*',
                 required: name === 'input' || name === 'output',
@@ -223,7 +237,9 @@ export async function prices(view) {
     };
 
     const remove = async (p) => {
-        if (!(await confirmAction('Delete price?', `Calls to ${p.model} are refused until it has a price again.`, 'Delete'))) return;
+        const ok = await confirmAction('Delete price?',
+            `Calls to ${p.model} are refused until it has a price again.`, 'Delete');
+        if (!ok) return;
         try {
             await api('DELETE', `/api/admin/prices/${encodeURIComponent(p.model)}`);
             toast(`Price of ${p.model} deleted.`);
@@ -237,18 +253,23 @@ export async function prices(view) {
         const ans = await api('GET', '/api/admin/prices');
         clear(list).append(table('Prices', [
             { label: 'Model', value: (p) => h('code', null, p.model) },
-            ...PRICE_FIELDS.map(([name, label]) => ({ label: `${label} / 1M`, num: true, value: (p) => priceText(p[name]) })),
+            ...PRICE_FIELDS.map(([name, label]) => ({
+                label: `${label} / 1M`, num: true, value: (p) => priceText(p[name]),
+            })),
             {
                 label: 'Actions',
                 value: (p) => h('div', { class: 'row-actions' },
-                    h('button', { type: 'button', class: 'btn btn-small', onclick: () => edit(p) }, 'Edit'),
-                    h('button', { type: 'button', class: 'btn btn-small btn-danger', onclick: () => remove(p) }, 'Delete')),
+                    btn('Edit', () => edit(p)), btn('Delete', () => remove(p), 'btn btn-small btn-danger')),
             },
-        ], ans.data, { empty: 'No prices: calls to unpriced models are refused.', rowAttrs: (p) => ({ 'data-model': p.model }) }));
+        ], ans.data, {
+            empty: 'No prices: calls to unpriced models are refused.',
+            rowAttrs: (p) => ({ 'data-model': p.model }),
+        }));
     }
 
     view.append(pageHead('Prices'),
-        h('p', { class: 'muted' }, 'USD per million tokens. A model without a price cannot be called. 1 USD = 500,000 quota.'),
+        h('p', { class: 'muted' },
+            'USD per million tokens. A model without a price cannot be called. 1 USD = 500,000 quota.'),
         card('Set a price', f),
         card('All prices', list));
     await load();

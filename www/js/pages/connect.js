@@ -6,30 +6,113 @@ import { card, clear, codeBlock, field, h, input, pageHead, select } from '../do
 
 const KEY_PH = '<your-api-key>';
 
+const lines = (...l) => l.join('\n');
+
+function claudeCode(origin, k) {
+    return [
+        ['Shell', lines(
+            `export ANTHROPIC_BASE_URL="${origin}"`,
+            `export ANTHROPIC_AUTH_TOKEN="${k}"`,
+            'claude')],
+        ['Or in ~/.claude/settings.json', JSON.stringify({
+            env: { ANTHROPIC_BASE_URL: origin, ANTHROPIC_AUTH_TOKEN: k },
+        }, null, 2)],
+    ];
+}
+
+function codex(origin, k, model) {
+    return [
+        ['~/.codex/config.toml', lines(
+            `model = "${model}"`,
+            'model_provider = "tollgate"',
+            '',
+            '[model_providers.tollgate]',
+            'name = "tollgate"',
+            `base_url = "${origin}/v1"`,
+            'env_key = "TOLLGATE_API_KEY"',
+            'wire_api = "responses"')],
+        ['Shell', lines(`export TOLLGATE_API_KEY="${k}"`, 'codex')],
+    ];
+}
+
+function openaiSdk(origin, k, model) {
+    return [
+        ['Python', lines(
+            `# pip install openai   ·   export TOLLGATE_API_KEY="${k}"`,
+            'import os',
+            'from openai import OpenAI',
+            '',
+            `client = OpenAI(base_url="${origin}/v1", api_key=os.environ["TOLLGATE_API_KEY"])`,
+            'resp = client.chat.completions.create(',
+            `    model="${model}",`,
+            '    messages=[{"role": "user", "content": "Hello!"}],',
+            ')',
+            'print(resp.choices[0].message.content)')],
+        ['Node.js', lines(
+            `// npm install openai   ·   export TOLLGATE_API_KEY="${k}"`,
+            "import OpenAI from 'openai';",
+            '',
+            `const client = new OpenAI({ baseURL: '${origin}/v1', apiKey: process.env.TOLLGATE_API_KEY });`,
+            'const resp = await client.chat.completions.create({',
+            `  model: '${model}',`,
+            "  messages: [{ role: 'user', content: 'Hello!' }],",
+            '});',
+            'console.log(resp.choices[0].message.content);')],
+    ];
+}
+
+function anthropicSdk(origin, k, model) {
+    return [
+        ['Python', lines(
+            `# pip install anthropic   ·   export TOLLGATE_API_KEY="${k}"`,
+            'import os',
+            'import anthropic',
+            '',
+            `client = anthropic.Anthropic(base_url="${origin}", api_key=os.environ["TOLLGATE_API_KEY"])`,
+            'msg = client.messages.create(',
+            `    model="${model}",`,
+            '    max_tokens=1024,',
+            '    messages=[{"role": "user", "content": "Hello!"}],',
+            ')',
+            'print(msg.content[0].text)')],
+        ['Node.js', lines(
+            `// npm install @anthropic-ai/sdk   ·   export TOLLGATE_API_KEY="${k}"`,
+            "import Anthropic from '@anthropic-ai/sdk';",
+            '',
+            `const client = new Anthropic({ baseURL: '${origin}', apiKey: process.env.TOLLGATE_API_KEY });`,
+            'const msg = await client.messages.create({',
+            `  model: '${model}',`,
+            '  max_tokens: 1024,',
+            "  messages: [{ role: 'user', content: 'Hello!' }],",
+            '});',
+            'console.log(msg.content[0].text);')],
+    ];
+}
+
+function curl(origin, k, model) {
+    return [['Shell', lines(
+        `curl ${origin}/v1/chat/completions \\`,
+        `  -H "Authorization: Bearer ${k}" \\`,
+        '  -H "Content-Type: application/json" \\',
+        `  -d '{"model": "${model}", "messages": [{"role": "user", "content": "Hello!"}]}'`)]];
+}
+
+/** [title, id, lead, [[label, text]...]] for each tool. */
 function snippets(origin, key, oaModel, anModel) {
     const k = key || KEY_PH;
     return [
-        ['Claude Code', 'claude-code', 'Point Claude Code at tollgate with two environment variables, then run claude as usual.', [
-            ['Shell', `export ANTHROPIC_BASE_URL="${origin}"\nexport ANTHROPIC_AUTH_TOKEN="${k}"\nclaude`],
-            ['Or in ~/.claude/settings.json', JSON.stringify({
-                env: { ANTHROPIC_BASE_URL: origin, ANTHROPIC_AUTH_TOKEN: k },
-            }, null, 2)],
-        ]],
-        ['Codex CLI', 'codex', 'Add a provider to ~/.codex/config.toml; Codex reads the key from the variable named by env_key.', [
-            ['~/.codex/config.toml', `model = "${oaModel}"\nmodel_provider = "tollgate"\n\n[model_providers.tollgate]\nname = "tollgate"\nbase_url = "${origin}/v1"\nenv_key = "TOLLGATE_API_KEY"\nwire_api = "responses"`],
-            ['Shell', `export TOLLGATE_API_KEY="${k}"\ncodex`],
-        ]],
-        ['OpenAI SDK', 'openai', 'Any OpenAI client works: set the base URL to /v1 on this gateway.', [
-            ['Python', `# pip install openai   ·   export TOLLGATE_API_KEY="${k}"\nimport os\nfrom openai import OpenAI\n\nclient = OpenAI(base_url="${origin}/v1", api_key=os.environ["TOLLGATE_API_KEY"])\nresp = client.chat.completions.create(\n    model="${oaModel}",\n    messages=[{"role": "user", "content": "Hello!"}],\n)\nprint(resp.choices[0].message.content)`],
-            ['Node.js', `// npm install openai   ·   export TOLLGATE_API_KEY="${k}"\nimport OpenAI from 'openai';\n\nconst client = new OpenAI({ baseURL: '${origin}/v1', apiKey: process.env.TOLLGATE_API_KEY });\nconst resp = await client.chat.completions.create({\n  model: '${oaModel}',\n  messages: [{ role: 'user', content: 'Hello!' }],\n});\nconsole.log(resp.choices[0].message.content);`],
-        ]],
-        ['Anthropic SDK', 'anthropic', 'The Anthropic SDKs take the gateway’s origin as base URL (they add /v1/messages).', [
-            ['Python', `# pip install anthropic   ·   export TOLLGATE_API_KEY="${k}"\nimport os\nimport anthropic\n\nclient = anthropic.Anthropic(base_url="${origin}", api_key=os.environ["TOLLGATE_API_KEY"])\nmsg = client.messages.create(\n    model="${anModel}",\n    max_tokens=1024,\n    messages=[{"role": "user", "content": "Hello!"}],\n)\nprint(msg.content[0].text)`],
-            ['Node.js', `// npm install @anthropic-ai/sdk   ·   export TOLLGATE_API_KEY="${k}"\nimport Anthropic from '@anthropic-ai/sdk';\n\nconst client = new Anthropic({ baseURL: '${origin}', apiKey: process.env.TOLLGATE_API_KEY });\nconst msg = await client.messages.create({\n  model: '${anModel}',\n  max_tokens: 1024,\n  messages: [{ role: 'user', content: 'Hello!' }],\n});\nconsole.log(msg.content[0].text);`],
-        ]],
-        ['curl', 'curl', 'A quick check from a terminal.', [
-            ['Shell', `curl ${origin}/v1/chat/completions \\\n  -H "Authorization: Bearer ${k}" \\\n  -H "Content-Type: application/json" \\\n  -d '{"model": "${oaModel}", "messages": [{"role": "user", "content": "Hello!"}]}'`],
-        ]],
+        ['Claude Code', 'claude-code',
+            'Point Claude Code at tollgate with two environment variables, then run claude as usual.',
+            claudeCode(origin, k)],
+        ['Codex CLI', 'codex',
+            'Add a provider to ~/.codex/config.toml; Codex reads the key from the variable named by env_key.',
+            codex(origin, k, oaModel)],
+        ['OpenAI SDK', 'openai', 'Any OpenAI client works: set the base URL to /v1 on this gateway.',
+            openaiSdk(origin, k, oaModel)],
+        ['Anthropic SDK', 'anthropic',
+            'The Anthropic SDKs take the gateway’s origin as base URL (they add /v1/messages).',
+            anthropicSdk(origin, k, anModel)],
+        ['curl', 'curl', 'A quick check from a terminal.', curl(origin, k, oaModel)],
     ];
 }
 

@@ -4,8 +4,8 @@
 
 import { api } from '../api.js';
 import {
-    badge, card, clear, confirmAction, copyButton, field, fieldError, fmtDate, fmtInt, form, h,
-    input, modal, onSubmit, pageHead, quotaUsd, QUOTA_PER_USD, select, splitList, table, toast,
+    badge, btn, card, clear, confirmAction, copyButton, field, fieldError, fmtDate, fmtInt, form, h,
+    input, modal, onSubmit, pageHead, quotaUsd, QUOTA_PER_USD, select, splitList, table, tags, toast,
 } from '../dom.js';
 
 const SERVICES = [['claude', 'Claude (Anthropic API)'], ['codex', 'Codex (Responses API)'],
@@ -93,7 +93,8 @@ function keyForm(key, plan, submitLabel) {
         }), 'Comma-separated, e.g. gpt-4o-mini, claude-sonnet-4-20250514. Empty allows every model.'),
         h('div', { class: 'grid-3' },
             limit('rpm', plan.rpm), limit('rpd', plan.rpd), limit('tpm', plan.tpm)),
-        h('p', { class: 'hint' }, 'Requests per minute, requests per day and tokens per minute. Empty means your plan’s maximum.'),
+        h('p', { class: 'hint' },
+            'Requests per minute, requests per day and tokens per minute. Empty means your plan’s maximum.'),
         h('div', { class: 'grid-2' },
             field('Spending cap (USD)', input('quota_limit', {
                 type: 'number', min: 0, step: '0.01', inputmode: 'decimal', placeholder: 'no cap',
@@ -105,7 +106,8 @@ function keyForm(key, plan, submitLabel) {
         field('Allowed IP addresses (optional)', input('ip_allow', {
             value: (k.ip_allow || []).join(', '), placeholder: 'any address', spellcheck: 'false',
         }), 'Comma-separated addresses or CIDR ranges.'),
-        key ? field('Status', select('status', [['active', 'Active'], ['suspended', 'Suspended (paused)']], k.status)) : null,
+        key ? field('Status', select('status', [['active', 'Active'], ['suspended', 'Suspended (paused)']],
+            k.status)) : null,
         h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, submitLabel)));
 }
 
@@ -206,8 +208,7 @@ export async function keys(view) {
                 { label: 'Limits', value: limitsText },
                 {
                     label: 'Models',
-                    value: (k) => (k.models.length ? h('div', { class: 'tags' }, k.models.map((m) => h('span', { class: 'tag' }, m)))
-                        : h('span', { class: 'muted' }, 'all')),
+                    value: (k) => (k.models.length ? tags(k.models) : h('span', { class: 'muted' }, 'all')),
                 },
                 {
                     label: 'Used', num: true,
@@ -228,7 +229,7 @@ export async function keys(view) {
     }
 
     view.append(
-        pageHead('API keys', h('button', { type: 'button', class: 'btn btn-primary', id: 'create-key', onclick: openCreate }, 'Create key')),
+        pageHead('API keys', btn('Create key', openCreate, 'btn btn-primary', { id: 'create-key' })),
         secretSlot,
         card(null, list));
     await load();

@@ -13,11 +13,18 @@ const NOTIFY = [
     ['product_news', 'Product news'],
 ];
 
+function planText(l) {
+    return `(${fmtInt(l.rpm)} rpm, ${fmtInt(l.rpd)} rpd, ${fmtInt(l.tpm)} tpm, ${l.max_keys} keys)`;
+}
+
 function deleteDialog(go) {
     return modal('Delete your account', (close) => {
         const f = form({ class: 'stack' },
-            h('p', null, 'Your keys stop working and your personal data is removed. Any balance left is lost. This cannot be undone.'),
-            field('Your password', input('password', { type: 'password', autocomplete: 'current-password', required: true })),
+            h('p', null, 'Your keys stop working and your personal data is removed. Any balance left is lost. ',
+                'This cannot be undone.'),
+            field('Your password', input('password', {
+                type: 'password', autocomplete: 'current-password', required: true,
+            })),
             h('div', { class: 'actions' },
                 h('button', { type: 'button', class: 'btn', onclick: () => close() }, 'Cancel'),
                 h('button', { type: 'submit', class: 'btn btn-danger' }, 'Delete my account')));
@@ -71,8 +78,7 @@ export async function profile(view, { go }) {
                 ['E-mail', h('span', null, p.email || '—', ' ',
                     p.email ? badge(p.email_verified ? 'verified' : 'unverified') : null)],
                 ['Role', p.role],
-                ['Plan', h('span', null, p.plan, ' ', h('span', { class: 'muted' },
-                    `(${fmtInt(p.plan_limits.rpm)} rpm, ${fmtInt(p.plan_limits.rpd)} rpd, ${fmtInt(p.plan_limits.tpm)} tpm, ${p.plan_limits.max_keys} keys)`))],
+                ['Plan', h('span', null, p.plan, ' ', h('span', { class: 'muted' }, planText(p.plan_limits)))],
                 ['Balance', `${fmtUsd(p.balance_usd)} (${fmtInt(p.quota)} quota)`],
                 ['Spent', fmtUsd(p.used_usd)],
                 ['Requests', fmtInt(p.request_count)],

@@ -4,7 +4,7 @@
 import { api, withQuery } from '../api.js';
 import {
     card, clear, field, fmtDate, fmtInt, fmtUsd, form, h, input, isoDay, onSubmit, pageHead,
-    QUOTA_PER_USD, select, stat, table,
+    pager, QUOTA_PER_USD, select, stat, table,
 } from '../dom.js';
 
 const PAGE = 50;
@@ -32,11 +32,8 @@ const tokenCols = [
     { label: 'Cost', num: true, value: (r) => fmtUsd(r.usd) },
 ];
 
-function pager(offset, count, onPage) {
-    const prev = h('button', { type: 'button', class: 'btn btn-small', disabled: offset === 0, onclick: () => onPage(Math.max(0, offset - PAGE)) }, '← Newer');
-    const next = h('button', { type: 'button', class: 'btn btn-small', disabled: count < PAGE, onclick: () => onPage(offset + PAGE) }, 'Older →');
-    return h('div', { class: 'pager' }, prev, h('span', { class: 'muted' },
-        count ? `${offset + 1}–${offset + count}` : 'none'), next);
+function newerOlder(offset, count, onPage) {
+    return pager(offset, PAGE, count, count === PAGE, onPage, ['← Newer', 'Older →']);
 }
 
 export async function usage(view, { query }) {
@@ -64,9 +61,11 @@ export async function usage(view, { query }) {
             h('p', { class: 'muted small' }, `${u.from} to ${u.to} (UTC days).`),
             card('By day', table('Usage by day', [{ label: 'Day', value: (r) => r.day }, ...tokenCols],
                 u.by_day, { empty: 'No calls in this range.' })),
-            card('By model', table('Usage by model', [{ label: 'Model', value: (r) => h('code', null, r.model) }, ...tokenCols],
+            card('By model', table('Usage by model',
+                [{ label: 'Model', value: (r) => h('code', null, r.model) }, ...tokenCols],
                 u.by_model, { empty: 'No calls in this range.' })),
-            keyId ? null : card('By key', table('Usage by key', [{ label: 'Key', value: (r) => r.name || keyName(r.key_id) }, ...tokenCols],
+            keyId ? null : card('By key', table('Usage by key',
+                [{ label: 'Key', value: (r) => r.name || keyName(r.key_id) }, ...tokenCols],
                 u.by_key, { empty: 'No calls in this range.' })),
             card('Requests', table('Requests', [
                 { label: 'Time', value: (r) => fmtDate(r.created_at) },
@@ -77,9 +76,13 @@ export async function usage(view, { query }) {
                 { label: 'Out', num: true, value: (r) => fmtInt(r.output_tokens) },
                 { label: 'Cost', num: true, value: (r) => fmtUsd(r.usd) },
                 { label: 'Time (ms)', num: true, value: (r) => fmtInt(r.duration_ms) },
-                { label: 'Status', num: true, value: (r) => h('span', { class: r.status >= 400 ? 'bad' : 'good' }, String(r.status), r.error ? ` ${r.error}` : '') },
+                {
+                    label: 'Status', num: true,
+                    value: (r) => h('span', { class: r.status >= 400 ? 'bad' : 'good' },
+                        String(r.status), r.error ? ` ${r.error}` : ''),
+                },
             ], u.items, { empty: 'No requests in this range.' }),
-            pager(offset, u.items.length, (o) => { offset = o; load(); })));
+            newerOlder(offset, u.items.length, (o) => { offset = o; load(); })));
     }
 
     view.append(pageHead('Usage'),
@@ -116,7 +119,7 @@ export async function billing(view, { query }) {
                 { label: 'Method', value: (r) => r.payment_method },
                 { label: 'Reference', value: (r) => h('code', { class: 'small' }, r.payment_id) },
             ], b.topups.items, { empty: 'No top-ups in this range.' }),
-            pager(offset, b.topups.items.length, (o) => { offset = o; load(); })),
+            newerOlder(offset, b.topups.items.length, (o) => { offset = o; load(); })),
             card('Charges by day', table('Charges by day', [
                 { label: 'Day', value: (r) => r.day },
                 { label: 'Requests', num: true, value: (r) => fmtInt(r.requests) },
