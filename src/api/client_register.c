@@ -90,9 +90,10 @@ TG_HANDLER(client_challenge)
     response_add_header(req, "Cache-Control: no-store");
     return portal_reply(
         req, 200,
-        json_pack("{s:s, s:i, s:s, s:i, s:s}", "challenge", ch, "difficulty",
+        json_pack("{s:s, s:i, s:s, s:i, s:s, s:s, s:s?}", "challenge", ch, "difficulty",
                   cfg->pow_difficulty, "algorithm", "sha256", "expires_in", POW_TTL_S,
-                  "rule",
+                  "captcha", cfg->captcha_provider, "captcha_site_key",
+                  cfg->captcha_site_key[0] ? cfg->captcha_site_key : NULL, "rule",
                   "find a nonce (1-64 printable ASCII characters) so that "
                   "SHA-256(challenge + nonce) starts with `difficulty` "
                   "zero bits; send both with the registration"));
@@ -106,15 +107,17 @@ struct reg_input {
     char pow_digest[65];
 };
 
-/* The captcha provider the config names, and its secret. The config table has no
- * captcha_provider / captcha_secret keys yet: until it does, registration relies on the
- * proof of work (which works offline). */
+/* The captcha provider the config names (captcha_provider), and its secret. With none,
+ * registration relies on the proof of work, which works offline. */
 static enum captcha_provider captcha_conf(const struct tg_config *cfg,
                                           const char **secret)
 {
-    (void)cfg;
-    *secret = NULL;
-    return CAPTCHA_NONE;
+    enum captcha_provider p = CAPTCHA_NONE;
+
+    if (captcha_provider_parse(cfg->captcha_provider, &p) != 0)
+        p = CAPTCHA_NONE; /* config validation already refused anything else */
+    *secret = p == CAPTCHA_NONE ? NULL : cfg->captcha_secret;
+    return p;
 }
 
 /* The anti-bot check: a captcha token when a provider is configured, else the proof of

@@ -102,6 +102,12 @@ static const struct opt opts[] = {
     {"registration", OPT_BOOL, F(registration), 0, 1, "yes", 0, "open self-registration"},
     {"pow_difficulty", OPT_INT, F(pow_difficulty), 0, 28, "16", 0,
      "proof-of-work bits for registration (0 = off)"},
+    {"captcha_provider", OPT_STR, F(captcha_provider), 0, 0, "off", 0,
+     "registration captcha instead of proof of work: off, turnstile or hcaptcha"},
+    {"captcha_secret", OPT_STR, F(captcha_secret), 0, 0, "", 1,
+     "server-side secret of the captcha provider"},
+    {"captcha_site_key", OPT_STR, F(captcha_site_key), 0, 0, "", 0,
+     "public site key of the captcha widget (shown to the web UI)"},
 };
 /* clang-format on */
 
@@ -258,6 +264,12 @@ static int config_validate(const struct tg_config *c, struct tg_err *err)
     if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
         strcmp(c->log_level, "warn") && strcmp(c->log_level, "error"))
         return err_set(err, TG_EINVAL, "log_level: expected debug, info, warn or error");
+    if (strcmp(c->captcha_provider, "off") && strcmp(c->captcha_provider, "turnstile") &&
+        strcmp(c->captcha_provider, "hcaptcha"))
+        return err_set(err, TG_EINVAL, "captcha_provider: expected off, turnstile or hcaptcha");
+    if (strcmp(c->captcha_provider, "off") != 0 && c->captcha_secret[0] == '\0')
+        return err_set(err, TG_EINVAL, "captcha_secret must be set when captcha_provider is "
+                                       "%s", c->captcha_provider);
     if (c->db_name[0] == '\0' || c->db_user[0] == '\0')
         return err_set(err, TG_EINVAL, "db_name and db_user must be set");
     return 0;

@@ -57,6 +57,9 @@ struct tg_config {
     char public_url[256];
     int registration;       /* 1 open, 0 closed */
     int pow_difficulty;     /* leading zero bits of the registration challenge; 0 = off */
+    char captcha_provider[16]; /* off | turnstile | hcaptcha */
+    char captcha_secret[256];
+    char captcha_site_key[256];
 
     /* loaded from the files above */
     unsigned char jwt_key[64];

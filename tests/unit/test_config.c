@@ -136,7 +136,28 @@ static void test_config_secrets_checked(void)
     free(mk);
 }
 
+static void test_config_captcha_validated(void)
+{
+    struct tg_config c;
+    struct tg_err err = {0};
+    char *p = write_tmp("captcha_provider = turnstile\n");
+
+    CU_ASSERT_EQUAL(config_load(&c, p, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "captcha_secret"));
+    unlink(p);
+    p = write_tmp("captcha_provider = recaptcha\n");
+    memset(&err, 0, sizeof(err));
+    CU_ASSERT_EQUAL(config_load(&c, p, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "captcha_provider"));
+    unlink(p);
+    p = write_tmp("captcha_provider = hcaptcha\ncaptcha_secret = s3cret\n");
+    memset(&err, 0, sizeof(err));
+    CU_ASSERT_EQUAL(config_load(&c, p, &err), 0);
+    unlink(p);
+}
+
 static const struct cu_test tests[] = {
+    {"config_captcha_validated", test_config_captcha_validated},
     {"config_defaults_valid", test_config_defaults_valid},
     {"config_file_and_comments", test_config_file_and_comments},
     {"config_unknown_key_names_line", test_config_unknown_key_names_line},
