@@ -166,12 +166,19 @@ json_t *response_error_body(enum dialect d, const struct tg_err *err, const char
     enum tg_code c = err_is_code(err->code) ? err->code : TG_EINTERNAL;
     const struct err_row *row = &err_rows[c];
     const char *msg = c == TG_EINTERNAL ? "internal error" : err->msg;
+    const char *code = row->oa_code;
 
     if (d == DIALECT_ANTHROPIC)
         return json_pack("{s:s, s:{s:s, s:s}, s:s}", "type", "error", "error", "type",
                          row->an_type, "message", msg, "request_id", rid ? rid : "");
+    /* The relay's 404 is about the model (OpenAI's code); the portal's about an object.
+     * A portal 401 is a session problem, not an API key one. */
+    if (d == DIALECT_OPENAI && c == TG_ENOTFOUND)
+        code = "model_not_found";
+    else if (d == DIALECT_PORTAL && c == TG_EAUTH)
+        code = "unauthorized";
     return json_pack("{s:{s:s, s:s, s:s?, s:s?}}", "error", "message", msg, "type",
-                     row->oa_type, "param", err->field, "code", row->oa_code);
+                     row->oa_type, "param", err->field, "code", code);
 }
 
 void response_send_error(struct tg_request *req, const struct tg_err *err)

@@ -139,7 +139,31 @@ static void test_error_internal_hides_detail(void)
     json_decref(oa);
 }
 
+static void test_error_codes_by_dialect(void)
+{
+    struct tg_err nf = {0}, au = {0};
+    json_t *a, *b, *c;
+
+    err_set(&nf, TG_ENOTFOUND, "no such thing");
+    err_set(&au, TG_EAUTH, "bad");
+    a = response_error_body(DIALECT_OPENAI, &nf, NULL);
+    b = response_error_body(DIALECT_PORTAL, &nf, NULL);
+    c = response_error_body(DIALECT_PORTAL, &au, NULL);
+    CU_ASSERT_STRING_EQUAL(
+        json_string_value(json_object_get(json_object_get(a, "error"), "code")),
+        "model_not_found");
+    CU_ASSERT_STRING_EQUAL(
+        json_string_value(json_object_get(json_object_get(b, "error"), "code")), "not_found");
+    CU_ASSERT_STRING_EQUAL(
+        json_string_value(json_object_get(json_object_get(c, "error"), "code")),
+        "unauthorized");
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+}
+
 static const struct cu_test tests[] = {
+    {"error_codes_by_dialect", test_error_codes_by_dialect},
     {"router_match_exact", test_router_match_exact},
     {"router_wrong_method_is_405", test_router_wrong_method_is_405},
     {"router_unknown_is_404", test_router_unknown_is_404},
