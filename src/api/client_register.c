@@ -90,7 +90,7 @@ TG_HANDLER(client_challenge)
     response_add_header(req, "Cache-Control: no-store");
     return portal_reply(
         req, 200,
-        json_pack("{s:s, s:i, s:s, s:i, s:s, s:s, s:s?}", "challenge", ch, "difficulty",
+        json_pack("{s:s, s:i, s:s, s:i, s:s, s:s?, s:s}", "challenge", ch, "difficulty",
                   cfg->pow_difficulty, "algorithm", "sha256", "expires_in", POW_TTL_S,
                   "captcha", cfg->captcha_provider, "captcha_site_key",
                   cfg->captcha_site_key[0] ? cfg->captcha_site_key : NULL, "rule",
