@@ -66,20 +66,23 @@ describe('admin', () => {
         const model = `ui-model-${Date.now().toString(36)}`;
         const f = page.locator('#price-form');
         await f.getByLabel('Model').fill(model);
-        await f.getByLabel('Input (USD / 1M)').fill('1.25');
-        await f.getByLabel('Output (USD / 1M)').fill('5');
-        await f.getByLabel('Cache read (USD / 1M)').fill('0.125');
+        await f.getByLabel('Input', { exact: true }).fill('1.25');
+        await f.getByLabel('Output', { exact: true }).fill('5');
+        await f.getByLabel('Cache read', { exact: true }).fill('0.125');
         await f.getByRole('button', { name: 'Save price' }).click();
         const row = table.locator(`tr[data-model="${model}"]`);
         await row.waitFor();
         assert.match(await row.textContent(), /\$1\.25.*\$5.*\$0\.125/);
-        // A bad value from the server lands next to its field.
+        // A bad value is shown next to its field.
         await f.getByLabel('Model').fill(model);
-        await f.getByLabel('Input (USD / 1M)').fill('1.1234567');
-        await f.getByLabel('Output (USD / 1M)').fill('1');
+        await f.getByLabel('Input', { exact: true }).fill('1.1234567');
+        await f.getByLabel('Output', { exact: true }).fill('1');
         await f.getByRole('button', { name: 'Save price' }).click();
         await f.locator('[data-error-for="input"]').filter({ hasText: /6 decimals/ }).waitFor();
         await screenshot(page, 'admin-prices');
+        await row.getByRole('button', { name: 'Delete' }).click();
+        await page.getByRole('dialog', { name: 'Delete price?' }).getByRole('button', { name: 'Delete' }).click();
+        await row.waitFor({ state: 'detached' });
     });
 
     test('the admin finds a user and tops up the balance', async () => {

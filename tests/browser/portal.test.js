@@ -142,6 +142,47 @@ describe('portal', () => {
         assert.deepEqual(errors, []);
     });
 
+    test('regenerate shows a new secret once; revoke stops the key', async () => {
+        const { page, errors } = b;
+        const s = stack();
+        const call = (key) => fetch(`${s.base_url}/v1/models`, { headers: { Authorization: `Bearer ${key}` } });
+        // Workers cache keys for key_cache_ms (1 s on the stack): a dropped key is refused
+        // everywhere within that time.
+        const refusedSoon = async (key) => {
+            let st = 0;
+            for (let i = 0; i < 30 && st !== 401; i++) {
+                if (i) await new Promise((r) => setTimeout(r, 100));
+                st = (await call(key)).status;
+            }
+            return st;
+        };
+        await page.goto('/#/keys');
+        await page.locator('#create-key').click();
+        const dlg = page.getByRole('dialog', { name: 'Create an API key' });
+        await dlg.getByLabel('Name', { exact: true }).fill('to-rotate');
+        await dlg.getByRole('button', { name: 'Create key' }).click();
+        const first = await page.locator('#new-key-secret').inputValue();
+        await page.getByRole('button', { name: 'I have copied it' }).click();
+        assert.equal((await call(first)).status, 200);
+
+        const row = page.locator('tr', { hasText: 'to-rotate' });
+        await row.getByRole('button', { name: 'Regenerate' }).click();
+        await page.getByRole('dialog', { name: 'Regenerate key?' }).getByRole('button', { name: 'Regenerate' }).click();
+        const second = await page.locator('#new-key-secret').inputValue();
+        assert.notEqual(second, first);
+        await row.locator('code.masked', { hasText: `...${second.slice(-4)}` }).waitFor();
+        await page.getByRole('button', { name: 'I have copied it' }).click();
+        assert.equal(await refusedSoon(first), 401);
+        assert.equal((await call(second)).status, 200);
+
+        await row.getByRole('button', { name: 'Revoke' }).click();
+        await page.getByRole('dialog', { name: 'Revoke key?' }).getByRole('button', { name: 'Revoke' }).click();
+        await row.locator('.badge', { hasText: 'revoked' }).waitFor();
+        assert.equal(await row.getByRole('button').count(), 0);
+        assert.equal(await refusedSoon(second), 401);
+        assert.deepEqual(errors, []);
+    });
+
     test('a limit above the plan is shown next to its field', async () => {
         const { page } = b;
         await page.goto('/#/keys');

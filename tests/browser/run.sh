@@ -4,7 +4,7 @@
 # chromium), starts a private stack from BUILD_DIR's binaries, runs `node --test` (TAP
 # output, ending with "# pass N" and "# fail M"), and stops the stack whatever happens.
 #   STACK_DIR=DIR      use a stack that already runs instead of starting one
-#   SCREENSHOT_DIR=DIR keep the screenshots there (default: a folder under the run's temp)
+#   SCREENSHOT_DIR=DIR where the screenshots go (default ${TMPDIR:-/tmp}/tollgate-browser-shots)
 #   CHROMIUM_PATH=PATH the browser (default /usr/bin/chromium)
 set -uo pipefail
 
@@ -39,7 +39,7 @@ cleanup() {
     if [ $OWN_STACK = 1 ]; then
         "$REPO/scripts/stack" down "$STACK_DIR" >/dev/null 2>&1 || true
     fi
-    rm -rf "$WORK/stack"
+    rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -66,7 +66,7 @@ if [ -z "${STACK_DIR:-}" ]; then
     fi
 fi
 export STACK_DIR
-export SCREENSHOT_DIR=${SCREENSHOT_DIR:-$WORK/screenshots}
+export SCREENSHOT_DIR=${SCREENSHOT_DIR:-${TMPDIR:-/tmp}/tollgate-browser-shots}
 mkdir -p "$SCREENSHOT_DIR"
 
 files=("$@")

@@ -123,12 +123,12 @@ export async function expectedQuota(stack, row) {
 
 // charged(stack, user, fn, {calls}): run fn, then wait until `calls` usage_logs rows have
 // appeared and the balance has settled to (before - their quota). Returns
-// {result, rows, drop, before, after}; throws after 15 s if that never happens.
+// {result, rows, drop, before, after}; throws after 30 s if that never happens.
 export async function charged(stack, user, fn, { calls = 1 } = {}) {
     const before = await quotaOf(stack, user);
     const afterId = await lastLogId(stack, user);
     const result = await fn();
-    const deadline = Date.now() + 15000;
+    const deadline = Date.now() + 30000;
     let rows = [];
     let now = before;
     for (;;) {
@@ -137,7 +137,7 @@ export async function charged(stack, user, fn, { calls = 1 } = {}) {
         const billed = rows.reduce((s, r) => s + r.quota, 0);
         if (rows.length >= calls && now === before - billed) break;
         if (Date.now() > deadline) {
-            throw new Error(`not settled after 15 s: ${rows.length} new log row(s), ` +
+            throw new Error(`not settled after 30 s: ${rows.length} new log row(s), ` +
                 `quota ${before} -> ${now}, rows bill ${billed}`);
         }
         await sleep(100);

@@ -11,6 +11,8 @@
 #   topup LOGIN USD                  credit a user through tollgatectl (or the admin API)
 #   chat KEY [CONTENT] [curl args...] POST /v1/chat/completions with gpt-4o-mini
 #   clear_throttle                   forget every login/mail failure counter
+#   settled_quota USER_ID            the user's quota once no reservation (or quota lease
+#                                    the relay holds) is open, waiting up to 15 s
 # shellcheck shell=bash disable=SC2034
 
 MAIL_DIR=$(sed -n 's/^mail_dir *= *//p' "$CONFIG" | tail -n 1)
@@ -105,3 +107,12 @@ chat() {
 }
 
 clear_throttle() { mysql_q "DELETE FROM throttle" >/dev/null; }
+
+settled_quota() {
+    local uid=$1
+    _no_open() {
+        [ "$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $uid AND state = 'reserved'")" = 0 ]
+    }
+    wait_for 15 _no_open || echo "settled_quota: reservations still open" >&2
+    mysql_q "SELECT quota FROM users WHERE id = $uid"
+}

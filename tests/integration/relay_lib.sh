@@ -11,8 +11,12 @@
 #   rl_cost TOKENS PRICE [TOKENS PRICE...] expected charge: ceil(sum x ppm / 2e12), ppm 1e6
 #   rl_rid                                X-Request-Id of the last response
 #   rl_row RID                            usage_logs row (polled up to 3 s) into ROW_* vars
-#   rl_ledger RID                         "charge state" of the request's ledger row, or ""
+#   rl_ledger RID                         "charge state" of the request's ledger row, once
+#                                         settled (polled up to 3 s), or ""
+#   rl_reserved RID                       the reservation of the request
 #   rl_quota                              users.quota of RL_UID
+#   rl_quiet NAME                         checks: no open reservation (polled up to 8 s),
+#                                         ledger sum = balance
 #   sreq PATH BODY [curl args...]         streamed POST: STATUS, SSE_FILE (lines prefixed
 #                                         with the arrival time in microseconds), SSE_DATA
 #                                         (the data: payloads, one a line)
@@ -90,11 +94,44 @@ rl_row() {
     return 1
 }
 
+# A call admitted on a balance lease is settled in memory and its own ledger row written
+# by the usage writer within a flush interval: the ledger helpers poll for it.
 rl_ledger() {
+    local i line
+    for i in $(seq 30); do
+        line=$(mysql_q "SELECT -amount, state FROM ledger WHERE request_id = '$1'
+            AND state <> 'reserved'" | tr '\t' ' ')
+        if [ -n "$line" ]; then
+            echo "$line"
+            return 0
+        fi
+        sleep 0.1
+    done
     mysql_q "SELECT -amount, state FROM ledger WHERE request_id = '$1'" | tr '\t' ' '
 }
 
+rl_reserved() {
+    rl_ledger "$1" >/dev/null
+    mysql_q "SELECT reserved FROM ledger WHERE request_id = '$1'"
+}
+
 rl_quota() { mysql_q "SELECT quota FROM users WHERE id = $RL_UID"; }
+
+# rl_quiet NAME: once traffic stops, every reservation of RL_UID's (per call, or a balance
+# lease, which goes back after 2 s idle) is settled or released within 8 s; then the
+# balance is the sum of the user's ledger (the "nothing lost" invariant).
+rl_quiet() {
+    local i open=''
+    for i in $(seq 80); do
+        open=$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $RL_UID
+            AND state = 'reserved'")
+        [ "$open" = 0 ] && break
+        sleep 0.1
+    done
+    check_eq "$open" 0 "$1: no open reservation once traffic stopped"
+    check_eq "$(mysql_q "SELECT COALESCE(SUM(amount), 0) FROM ledger
+        WHERE user_id = $RL_UID")" "$(rl_quota)" "$1: ledger sum = balance"
+}
 
 sreq() {
     local path=$1 body=$2 line

@@ -4,7 +4,9 @@
 # reservation (input tokens = body bytes, output = max_tokens), so no refund can make
 # room: exactly 10 are served, the other 190 get a quick quota error in their dialect,
 # the balance never dips below zero while they run, and afterwards the ledger explains
-# the balance to the unit with no reservation left open.
+# the balance to the unit with no reservation left open. Then 100 calls that cost less
+# than their reservation (refunds race with admissions), and 40 calls on a balance that
+# covers exactly 40 and is large enough for a balance lease (no false refusals).
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -136,8 +138,7 @@ SERVED1=$SERVED
 # ledger_explains NAME: no open reservation, and the balance is the sum of the ledger.
 ledger_explains() {
     local credits charges
-    check_eq "$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $RL_UID
-        AND state = 'reserved'")" 0 "$1: no reservation left open"
+    rl_quiet "$1"
     credits=$(mysql_q "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE user_id = $RL_UID
         AND amount > 0")
     charges=$(mysql_q "SELECT COALESCE(SUM(-amount), 0) FROM ledger WHERE user_id = $RL_UID
@@ -161,11 +162,12 @@ each_200_charged() {
     check_eq "$missing" 0 "every 200 has exactly one settled charge of $2"
 }
 
-check_eq "$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $RL_UID
-    AND kind = 'charge'")" "$SERVED1" "exact: one ledger charge per served call, none else"
-check_eq "$(rl_quota)" $((BAL - SERVED1 * R)) "exact: balance = $BAL - served x $R"
 each_200_charged "$T_TMP/exact" "$R"
 ledger_explains exact
+check_eq "$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $RL_UID
+    AND kind = 'charge' AND request_id NOT LIKE 'lease-%'")" "$SERVED1" \
+    "exact: one ledger charge per served call, none for refusals"
+check_eq "$(rl_quota)" $((BAL - SERVED1 * R)) "exact: balance = $BAL - served x $R"
 
 # ---- phase 2: calls cost less than their reservation, so refunds race with admissions
 C2=$(rl_cost 100 1000000 $MAXTOK 2000000)
@@ -179,8 +181,21 @@ else
     fail "refunds: between 10 and $MAXSERVE served" "$SERVED"
 fi
 min_balance refunds $((C2 - R)) # never below one call's settlement difference
-sleep 0.3
-check_eq "$(rl_quota)" $((BAL2 - SERVED * C2)) "refunds: balance = $BAL2 - served x $C2"
 each_200_charged "$T_TMP/refunds" "$C2"
 ledger_explains refunds
+check_eq "$(rl_quota)" $((BAL2 - SERVED * C2)) "refunds: balance = $BAL2 - served x $C2"
+
+# ---- phase 3: a balance that covers exactly 40 calls, big enough for a balance lease
+# (32 calls' worth in one worker process): all 40 concurrent calls must be served. A call
+# is refused only when the balance cannot cover it, wherever the rest of it is leased.
+U3=t10cl$RL_TAG
+rl_user "$U3" "$(printf '0.%06d' $((40 * R * 2)))"
+KEY=$(rl_key "$U3")
+KID=$(mysql_q "SELECT id FROM api_keys WHERE user_id = $RL_UID")
+batch lease 40 $LEN
+check_eq "$SERVED" 40 "lease: all 40 affordable calls served (no false refusal)"
+min_balance lease 0
+each_200_charged "$T_TMP/lease" "$R"
+ledger_explains lease
+check_eq "$(rl_quota)" $((40 * R - SERVED * R)) "lease: balance = 40 x $R - served x $R"
 finish

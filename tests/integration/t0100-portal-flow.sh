@@ -139,7 +139,7 @@ check_eq "$(mysql_q "SELECT COUNT(*) FROM api_keys WHERE id = $KEY_ID AND \
     key_hash = UNHEX(SHA2('$KEY1', 256))")" 1 "key create: only the SHA-256 is stored"
 
 topup "$NAME" 2 || true
-QUOTA0=$(mysql_q "SELECT quota FROM users WHERE id = $USER_ID")
+QUOTA0=$(settled_quota "$USER_ID")
 check_eq "$QUOTA0" 1000000 "top-up: 2 USD = 1,000,000 quota"
 
 chat "$KEY1" "hello from the portal flow"
@@ -164,13 +164,15 @@ req GET "/api/client/keys/$KEY_ID/usage" '' "${AUTH[@]}"
 check_status 200 "key usage: 200"
 check_json '.totals.requests' 1 "key usage: one request"
 
+SETTLED=$(settled_quota "$USER_ID")
 req GET /api/client/users/billing '' "${AUTH[@]}"
 check_status 200 "billing: 200"
 check_json '.topups.count' 1 "billing: one top-up"
 check_json '.topups.usd' 2.000000 "billing: top-up in USD"
 check_json '.charges.requests' 1 "billing: one charged request"
 check_json '.charges.quota' "$CHARGED" "billing: charge equals usage"
-check_json '.quota' "$((QUOTA0 - CHARGED))" "billing: balance = top-up - charge"
+check_eq "$SETTLED" "$((QUOTA0 - CHARGED))" "billing: balance = top-up - charge"
+check_json '.quota' "$SETTLED" "billing: shows the balance"
 check_jq '.balance_usd | test("^[0-9]+\\.[0-9]{6}$")' "billing: balance in USD text"
 
 req GET '/api/client/users/usage?from=2024-02-30' '' "${AUTH[@]}"

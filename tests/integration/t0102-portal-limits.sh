@@ -48,8 +48,9 @@ count_code() {
     done | grep -c "^$1\$"
 }
 
-quota_now() { mysql_q "SELECT quota FROM users WHERE id = $U_ID"; }
-ledger_rows() { mysql_q "SELECT COUNT(*) FROM ledger WHERE key_id = $1"; }
+quota_now() { settled_quota "$U_ID"; }
+# Settled charges of a key (the relay may also hold quota leases, released later).
+ledger_rows() { mysql_q "SELECT COUNT(*) FROM ledger WHERE key_id = $1 AND state = 'settled'"; }
 usage_rows() { mysql_q "SELECT COUNT(*) FROM usage_logs WHERE key_id = $1"; }
 
 # ---- rpm = 5: exactly 5 of 20 concurrent calls
@@ -104,10 +105,13 @@ if [ "${retry:-0}" -ge 1 ] && [ "${retry:-0}" -le 120 ]; then ok "tpm: Retry-Aft
 check_eq "$(mysql_q "SELECT SUM(tokens) FROM key_tokens_minute WHERE key_id = $K2")" 315 \
     "tpm: counted the tokens billed (3 x 105)"
 Q1=$(quota_now)
+L1=$(ledger_rows "$K2")
+U1=$(usage_rows "$K2")
 chat "$S2" "[mock input=100] refused"
 check_status 429 "tpm: still refused"
 sleep 1
 check_eq "$(quota_now)" "$Q1" "tpm: a refused call charges nothing"
+check_eq "$(ledger_rows "$K2") $(usage_rows "$K2")" "$L1 $U1" "tpm: a refused call leaves no rows"
 
 # ---- concurrency: 2 slots, 6 slow calls at once
 read -r K3 S3 < <(make_key '{"name": "conc", "max_concurrency": 2}')

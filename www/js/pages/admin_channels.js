@@ -202,11 +202,12 @@ function priceText(v) {
 export async function prices(view) {
     const list = h('div');
     const f = form({ class: 'stack', id: 'price-form', 'aria-label': 'Set a price' },
+        h('p', { class: 'hint' }, 'Prices in USD per million tokens; input and output are required.'),
         h('div', { class: 'grid-5' },
             field('Model', input('model', {
                 required: true, maxlength: 128, spellcheck: 'false', placeholder: 'gpt-4o-mini',
             })),
-            PRICE_FIELDS.map(([name, label]) => field(`${label} (USD / 1M)`, input(name, {
+            PRICE_FIELDS.map(([name, label]) => field(label, input(name, {
                 type: 'text', inputmode: 'decimal', placeholder: '0', pattern: '[0-9]*[.]?[0-9]*',
                 required: name === 'input' || name === 'output',
             })))),
