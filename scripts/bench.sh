@@ -20,7 +20,8 @@
 #   BENCH_ROUNDS    runs per side and measurement, interleaved (2)
 #   BENCH_HOLD      streams held open at once (1000)
 #   BENCH_WORKERS   tollgate workers (2); BENCH_THREADS threads per worker (600)
-#   BENCH_CONF      extra "key = value" lines for tollgate.conf (default: log_level = warn)
+#   BENCH_CONF      extra "key = value" lines for tollgate.conf (default: none, so the
+#                   stack's settings, e.g. log_level = info: one access line per call)
 #   BENCH_KEEP=1    keep the temporary folder (logs) instead of deleting it
 set -euo pipefail
 
@@ -33,7 +34,7 @@ ROUNDS=${BENCH_ROUNDS:-2}
 HOLD=${BENCH_HOLD:-1000}
 WORKERS=${BENCH_WORKERS:-2}
 THREADS=${BENCH_THREADS:-600}
-CONF_EXTRA=${BENCH_CONF-log_level = warn}
+CONF_EXTRA=${BENCH_CONF:-}
 
 say() { echo "bench: $*" >&2; }
 die() {
@@ -363,7 +364,8 @@ ledger_check() {
     done
     row=$(q "SELECT u.quota + COALESCE((SELECT SUM(reserved) FROM ledger WHERE user_id = u.id
              AND state = 'reserved'), 0) - (SELECT SUM(amount) FROM ledger WHERE user_id = u.id),
-             (SELECT COUNT(*) FROM ledger WHERE user_id = u.id AND kind = 'charge'),
+             (SELECT COUNT(*) FROM ledger WHERE user_id = u.id AND kind = 'charge'
+             AND request_id NOT LIKE 'lease-%'),
              (SELECT COUNT(*) FROM usage_logs WHERE user_id = u.id)
              FROM users u WHERE u.username = 'bench'")
     say "ledger: open reservations $left; balance - ledger, charge rows, usage rows: $row"
@@ -500,7 +502,7 @@ ledger_check
 
 echo
 echo "tollgate $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?') vs nginx-direct" \
-    "($WORKERS x $THREADS threads, $(nproc) cores, wrk ${DUR}s x $ROUNDS interleaved," \
-    "medians; TTFB = first body byte)"
+    "($WORKERS x $THREADS threads, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)," \
+    "wrk ${DUR}s x $ROUNDS interleaved, medians; TTFB = first body byte)"
 node "$TMP/client.js" report "$RES" "$OUT"
 say "figures written to $OUT"

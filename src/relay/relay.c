@@ -171,29 +171,35 @@ static int admit(struct call *cl, struct tg_err *err)
     c = store_get(req->app->pool, err);
     if (!c)
         return -1;
+    /* Money first: a call refused for its balance must not use up a rate-limit slot. */
+    snprintf(worker, sizeof(worker), "pid:%d", (int)getpid());
+    rc = cl->reserved > 0 ? store_reserve(c, cl->ki->key.user_id, cl->ki->key.id, req->id,
+                                          cl->reserved, worker, err)
+                          : 1;
+    if (rc != 1) {
+        store_put(req->app->pool, c);
+        cl->reserved = 0;
+        if (rc == 0)
+            return err_set(err, TG_EQUOTA, "insufficient quota: this call may cost up to "
+                                           "%lld and the balance is lower",
+                           (long long)wanted);
+        if (rc == 2)
+            return err_set(err, TG_EQUOTA, "this key's quota limit is reached");
+        return -1;
+    }
     if (limits_admit(c, &cl->ki->key, req->id, err) != 0) {
+        struct tg_err e2 = {0};
+        /* Refused by a limit: the reservation goes straight back, nothing is charged. */
+        if (cl->reserved > 0 && store_settle(c, req->id, 0, 1, &e2) < 0)
+            log_error("billing", "event=release_failed request=%s (the reaper releases it)",
+                      req->id);
+        cl->reserved = 0;
         store_put(req->app->pool, c);
         return -1;
     }
     cl->admitted = 1;
-    snprintf(worker, sizeof(worker), "pid:%d", (int)getpid());
-    if (cl->reserved > 0)
-        rc = store_reserve(c, cl->ki->key.user_id, cl->ki->key.id, req->id, cl->reserved,
-                           worker, err);
-    else
-        rc = 1;
-    if (rc != 1) {
-        limits_finish(c, &cl->ki->key, req->id, 0, err);
-        cl->admitted = 0;
-        cl->reserved = 0;
-    }
     store_put(req->app->pool, c);
-    if (rc == 0)
-        return err_set(err, TG_EQUOTA, "insufficient quota: this call may cost up to %lld "
-                                       "and the balance is lower", (long long)wanted);
-    if (rc == 2)
-        return err_set(err, TG_EQUOTA, "this key's quota limit is reached");
-    return rc == 1 ? 0 : -1;
+    return 0;
 }
 
 /* Read the usage of a held non-stream answer. Returns 0, or -1 if it is no JSON object:

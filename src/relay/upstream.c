@@ -26,11 +26,11 @@ struct xfer {
     int stopped;
 };
 
-/* Easy handles are pooled per process, last in first out: a call takes the handle used most
- * recently, whose connection to the upstream is most likely still open. (A handle per
- * thread would scatter the calls over as many handles as there are threads, and nearly
- * every call would open a new connection; libcurl does not support one connection cache
- * shared by concurrent threads.) An easy handle is used by one thread at a time. */
+/* Easy handles are pooled per process, last in first out: a call takes the handle used
+ * most recently, whose connection to the upstream is most likely still open. (A handle
+ * per thread would scatter the calls over as many handles as there are threads, and
+ * nearly every call would open a new connection; libcurl does not support one connection
+ * cache shared by concurrent threads.) An easy handle is used by one thread at a time. */
 #define IDLE_HANDLES 256
 
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;

@@ -35,16 +35,12 @@ static void write_rows(struct tg_app *app, const struct usage_log *rows, int n)
 static void flush_leases(struct tg_app *app, int final)
 {
     struct tg_err err = {0};
-    struct store_conn *c = store_get(app->pool, &err);
 
     if (final)
         store_lease_enable(0);
-    if (!c || store_lease_flush(c, final, &err) != 0) {
-        if (final)
-            log_error("usage", "event=leases_left reason=\"%s\" (the reaper releases them)",
-                      err.msg);
-    }
-    store_put(app->pool, c);
+    if (store_lease_flush(app->pool, final, &err) != 0 && final)
+        log_error("usage", "event=leases_left reason=\"%s\" (the reaper releases them)",
+                  err.msg);
 }
 
 static void reap(struct tg_app *app)

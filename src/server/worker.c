@@ -2,7 +2,8 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <fcgiapp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,47 +30,59 @@ struct thread_slot {
 };
 
 static volatile int draining;
-/* One thread per worker waits for a connection at a time (leader/follower): no thundering
- * herd, and a drain needs no signals: the leader sees the flag within a poll interval. */
-static pthread_mutex_t accept_mu = PTHREAD_MUTEX_INITIALIZER;
+/* Accepting: every thread waits in its own epoll set on the listen socket with
+ * EPOLLEXCLUSIVE, so the kernel wakes one thread (rarely two) per connection: no
+ * thundering herd and no hand-over of an accept lock (which cost a wake-up per request).
+ * The same set holds drain_fd, an eventfd written once to drain: it wakes every thread
+ * at once, without signals. Connections still queued then stay for the next worker. */
+static int drain_fd = -1;
 
-/* 1 when the listen socket has a connection waiting, 0 on timeout. */
-static int wait_readable(int fd, int ms)
+/* A thread's epoll set on listen_fd and drain_fd, or -1. */
+static int accept_set(int listen_fd)
 {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
+    struct epoll_event lv = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = listen_fd};
+    struct epoll_event dv = {.events = EPOLLIN, .data.fd = drain_fd};
+    int ep = epoll_create1(EPOLL_CLOEXEC);
 
-    return poll(&p, 1, ms) > 0 && (p.revents & POLLIN);
+    if (ep >= 0 && (epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &lv) != 0 ||
+                    epoll_ctl(ep, EPOLL_CTL_ADD, drain_fd, &dv) != 0)) {
+        close(ep);
+        ep = -1;
+    }
+    return ep;
 }
 
 static void *thread_main(void *arg)
 {
     struct thread_slot *t = arg;
+    int ep = accept_set(t->listen_fd);
     FCGX_Request r;
-    int rc;
 
-    if (FCGX_InitRequest(&r, t->listen_fd, 0) != 0) {
+    if (ep < 0 || FCGX_InitRequest(&r, t->listen_fd, 0) != 0) {
+        log_error("worker", "event=thread_setup_failed");
+        if (ep >= 0)
+            close(ep);
         t->state = T_DONE;
         return NULL;
     }
     for (;;) {
-        t->state = T_IDLE;
-        pthread_mutex_lock(&accept_mu);
-        if (draining) {
-            pthread_mutex_unlock(&accept_mu);
-            break;
-        }
+        struct epoll_event ev;
+
         t->state = T_ACCEPTING;
-        /* The socket is non-blocking: another worker may take the connection first, and
-         * then FCGX_Accept_r fails with EAGAIN and we wait again. */
-        rc = wait_readable(t->listen_fd, 200) ? FCGX_Accept_r(&r) : -1;
-        pthread_mutex_unlock(&accept_mu);
-        if (rc < 0)
+        if (draining)
+            break;
+        if (epoll_wait(ep, &ev, 1, -1) != 1 || ev.data.fd != t->listen_fd || draining)
+            continue;
+        /* The socket is non-blocking: another thread or worker may take the connection
+         * first, and then FCGX_Accept_r fails with EAGAIN and we wait again. */
+        if (FCGX_Accept_r(&r) < 0)
             continue;
         t->state = T_BUSY;
         server_handle(t->app, &r);
         FCGX_Finish_r(&r);
     }
     FCGX_Free(&r, 1);
+    close(ep);
     t->state = T_DONE;
     return NULL;
 }
@@ -95,6 +108,8 @@ static void drain(struct thread_slot *slots, int n, int timeout_s)
     int busy = 0;
 
     draining = 1;
+    if (eventfd_write(drain_fd, 1) != 0)
+        log_warn("worker", "event=drain_wake_failed");
     while (!all_done(slots, n, &busy) && str_mono_us() < deadline) {
         struct timespec pause = {0, 50 * 1000 * 1000};
         nanosleep(&pause, NULL);
@@ -122,6 +137,11 @@ void worker_main(const struct tg_config *cfg, int listen_fd, int index, int64_t 
     }
     /* Shared by every worker (the flag lives on the open file description). */
     fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
+    drain_fd = eventfd(0, EFD_CLOEXEC);
+    if (drain_fd < 0) {
+        log_error("worker", "event=startup_failed reason=eventfd");
+        _exit(1);
+    }
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);

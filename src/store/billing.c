@@ -21,7 +21,8 @@
  * statement names ledger, users, api_keys in that order, so they lock rows in the same
  * order and cannot deadlock each other. */
 static const char SQL_LEDGER_RESERVE[] =
-    "INSERT INTO ledger (user_id, key_id, kind, request_id, reserved, amount, state, worker) "
+    "INSERT INTO ledger (user_id, key_id, kind, request_id, reserved, amount, state, "
+    "worker) "
     "VALUES (?, NULLIF(?, 0), 'charge', ?, ?, 0, 'released', ?)";
 static const char SQL_RESERVE[] =
     "UPDATE ledger l STRAIGHT_JOIN users u ON u.id = l.user_id "
@@ -29,8 +30,9 @@ static const char SQL_RESERVE[] =
     "SET u.quota = u.quota - l.reserved, k.quota_used = k.quota_used + l.reserved, "
     "l.state = 'reserved' "
     "WHERE l.request_id = ? AND l.state = 'released' AND l.amount = 0 "
-    "AND u.quota >= l.reserved AND u.status = 'active' "
-    "AND (k.id IS NULL OR k.quota_limit IS NULL OR k.quota_used + l.reserved <= k.quota_limit)";
+    "AND u.quota >= l.reserved * ? AND u.status = 'active' "
+    "AND (k.id IS NULL OR k.quota_limit IS NULL "
+    "OR k.quota_used + l.reserved * ? <= k.quota_limit)";
 static const char SQL_RESERVE_UNDO[] =
     "DELETE FROM ledger WHERE request_id = ? AND state = 'released' AND amount = 0";
 static const char SQL_USER_COVERS[] =
@@ -49,12 +51,21 @@ static const char SQL_SETTLE[] =
 static const char SQL_LEASE_GROW[] =
     "UPDATE ledger l STRAIGHT_JOIN users u ON u.id = l.user_id "
     "LEFT JOIN api_keys k ON k.id = l.key_id "
-    "SET u.quota = u.quota - ?, k.quota_used = k.quota_used + ?, l.reserved = l.reserved + ? "
-    "WHERE l.request_id = ? AND l.state = 'reserved' AND u.quota >= ? AND u.status = 'active' "
-    "AND (k.id IS NULL OR k.quota_limit IS NULL OR k.quota_used + ? <= k.quota_limit)";
+    "SET u.quota = u.quota - ?, k.quota_used = k.quota_used + ?, "
+    "l.reserved = l.reserved + ? "
+    "WHERE l.request_id = ? AND l.state = 'reserved' AND u.quota >= ? * ? "
+    "AND u.status = 'active' "
+    "AND (k.id IS NULL OR k.quota_limit IS NULL "
+    "OR k.quota_used + ? * ? <= k.quota_limit)";
+static const char SQL_LEASE_SHRINK[] =
+    "UPDATE ledger l STRAIGHT_JOIN users u ON u.id = l.user_id "
+    "LEFT JOIN api_keys k ON k.id = l.key_id "
+    "SET u.quota = u.quota + ?, k.quota_used = k.quota_used - ?, "
+    "l.reserved = l.reserved - ? "
+    "WHERE l.request_id = ? AND l.state = 'reserved' AND l.reserved >= ?";
 static const char SQL_LEASE_SPEND[] =
-    "UPDATE ledger SET reserved = reserved - ? WHERE request_id = ? AND state = 'reserved' "
-    "AND reserved >= ?";
+    "UPDATE ledger SET reserved = reserved - ? "
+    "WHERE request_id = ? AND state = 'reserved' AND reserved >= ?";
 static const char SQL_LEASE_USER[] =
     "UPDATE users SET used_quota = used_quota + ?, request_count = request_count + ? "
     "WHERE id = ?";
@@ -65,27 +76,27 @@ static const char SQL_STALE[] =
     "SELECT request_id FROM ledger WHERE state = 'reserved' "
     "AND created_at < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 200";
 
-/* Multi-row forms of the batch inserts (usage rows, a lease's ledger rows): one statement
- * per 32, 8 or 1 rows instead of one per row. Built once; their addresses key the
- * statement cache. */
-#define USAGE_HEAD                                                                         \
-    "INSERT IGNORE INTO usage_logs (request_id, user_id, key_id, channel_id, service, "   \
-    "model, endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, " \
-    "quota, duration_ms, ttfb_ms, is_stream, status, estimated, error_class, client_ip) "  \
-    "VALUES "
-#define USAGE_ROW                                                                          \
-    "(?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "          \
+/* Multi-row forms of the batch inserts (usage rows, a lease's ledger rows): n rows take
+ * one statement per bit of n (64, 32, ... 1 rows) instead of one per row. Built once;
+ * their addresses key the statement cache. */
+#define USAGE_HEAD                                                                       \
+    "INSERT IGNORE INTO usage_logs (request_id, user_id, key_id, channel_id, service, "  \
+    "model, endpoint, input_tokens, output_tokens, cache_read_tokens, "                  \
+    "cache_write_tokens, quota, duration_ms, ttfb_ms, is_stream, status, estimated, "    \
+    "error_class, client_ip) VALUES "
+#define USAGE_ROW                                                                        \
+    "(?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "         \
     "NULLIF(?, ''), ?)"
 #define USAGE_FMT "siiisssiiiiiiiiiiss"
-#define LROW_HEAD                                                                          \
-    "INSERT IGNORE INTO ledger (user_id, key_id, kind, request_id, reserved, amount, "    \
+#define LROW_HEAD                                                                        \
+    "INSERT IGNORE INTO ledger (user_id, key_id, kind, request_id, reserved, amount, "   \
     "state, worker, settled_at) VALUES "
 #define LROW_ROW "(?, NULLIF(?, 0), 'charge', ?, ?, ?, ?, ?, CURRENT_TIMESTAMP(3))"
 #define LROW_FMT "iisiiss"
-#define SIZES    3
-#define SQL_CAP  4096
+#define SIZES    7
+#define SQL_CAP  8192
 
-static const int sizes[SIZES] = {32, 8, 1};
+static const int sizes[SIZES] = {64, 32, 16, 8, 4, 2, 1};
 static char usage_sql[SIZES][SQL_CAP], lrow_sql[SIZES][SQL_CAP];
 static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
 
@@ -107,8 +118,9 @@ static void build_sql(void)
 
 /* Insert n rows whose values are in vals (strlen(fmt) per row) with the multi-row forms
  * sql[]. Returns the rows inserted or -1. */
-static int64_t insert_rows(struct store_conn *c, char sql[SIZES][SQL_CAP], const char *fmt,
-                           const struct store_val *vals, size_t n, struct tg_err *err)
+static int64_t insert_rows(struct store_conn *c, char sql[SIZES][SQL_CAP],
+                           const char *fmt, const struct store_val *vals, size_t n,
+                           struct tg_err *err)
 {
     size_t done = 0, nf = strlen(fmt);
     int64_t total = 0, got;
@@ -127,36 +139,28 @@ static int64_t insert_rows(struct store_conn *c, char sql[SIZES][SQL_CAP], const
     return total;
 }
 
-/* Tries for a statement that met a deadlock or a lock wait timeout (it changed nothing). */
+/* Tries for a statement that met a deadlock or lock wait timeout (it changed nothing). */
 #define LOCK_TRIES 3
 
-/* store_exec, again while the database answers busy. */
-static int64_t exec_retry(struct store_conn *c, const char *sql, struct tg_err *err,
-                          const char *request_id)
+/* A reservation row of its own, for one call (margin 1) or for a lease (which is only
+ * taken while the balance and the key's cap cover margin times its amount). Same results
+ * as store_reserve. */
+static int reserve_row(struct store_conn *c, int64_t user_id, int64_t key_id,
+                       const char *request_id, int64_t amount, const char *worker,
+                       int64_t margin, struct tg_err *err)
 {
-    int64_t n = -1;
-
-    for (int i = 0; i < LOCK_TRIES; i++) {
-        n = store_exec(c, sql, err, "s", request_id);
-        if (n >= 0 || err->code != TG_EUNAVAIL)
-            break;
-    }
-    return n;
-}
-
-/* A reservation of its own for one call (or for a lease). Same results as store_reserve. */
-static int reserve_direct(struct store_conn *c, int64_t user_id, int64_t key_id,
-                          const char *request_id, int64_t amount, const char *worker,
-                          struct tg_err *err)
-{
-    int64_t n, covers = 0;
+    int64_t n = -1, covers = 0;
 
     if (amount <= 0) /* a zero update reads "0 rows": never reserve 0 */
         return err_set(err, TG_EINTERNAL, "bad reservation");
     if (store_exec(c, SQL_LEDGER_RESERVE, err, "iisis", user_id, key_id > 0 ? key_id : 0,
                    request_id, amount, worker) != 1)
         return -1;
-    n = exec_retry(c, SQL_RESERVE, err, request_id);
+    for (int i = 0; i < LOCK_TRIES; i++) { /* again while the database answers busy */
+        n = store_exec(c, SQL_RESERVE, err, "sii", request_id, margin, margin);
+        if (n >= 0 || err->code != TG_EUNAVAIL)
+            break;
+    }
     if (n > 0)
         return 1;
     /* Refused (or failed): the placeholder row goes, so nothing is left behind. */
@@ -183,8 +187,8 @@ static int settle_direct(struct store_conn *c, const char *request_id, int64_t c
     if (charge < 0)
         charge = 0;
     for (int i = 0; i < LOCK_TRIES; i++) {
-        n = store_exec(c, SQL_SETTLE, err, "iiuiuiss", charge, charge, count, charge, count,
-                       charge, state, request_id);
+        n = store_exec(c, SQL_SETTLE, err, "iiuiuiss", charge, charge, count, charge,
+                       count, charge, state, request_id);
         if (n >= 0 || err->code != TG_EUNAVAIL)
             break;
     }
@@ -193,48 +197,57 @@ static int settle_direct(struct store_conn *c, const char *request_id, int64_t c
 
 /* ---------------------------------------------------------------- balance leases
  *
- * Taking every call's reservation from the user's row serialises all calls of a user on
- * that row. Instead a worker process takes a lease: one reservation (a ledger row
- * 'lease-...', taken with the same conditional statements, so the balance and the key's cap
- * hold) that covers many calls. Calls are admitted against it in memory, exactly (a call
- * gets its full upper bound or is not admitted on the lease), and settled in memory; the
- * flusher (store_lease_flush, run by the usage writer) then writes one ledger row per call
- * and takes the charges off the lease row, in one transaction per lease and batch. Leases
- * go back when idle, when old, and at a clean shutdown.
- *
- * Ledger identity at every commit: users.quota + (reserved of 'reserved' rows) = sum of
- * amounts. A lease left behind by a dead process is released by the reaper like any other
- * reservation; the calls it settled but had not written yet (at most one flush interval)
- * are then not charged. Balances too small for a lease use a reservation per call. */
+ * A reservation of its own per call costs three statements on the hot rows (the user's,
+ * the key's) and a ledger insert. Instead each worker process keeps, per (user, key), a
+ * lease: one ledger row 'lease-...' in state 'reserved' that holds money taken from the
+ * user and the key's cap with the same conditional statements, so the balance and the cap
+ * hold. Two ways to use it:
+ *  - exact: while few calls of the key are in flight, a call adds exactly its upper bound
+ *    to the lease (one conditional statement) and its settlement gives back what it did
+ *    not use (one statement). Balances read as with a reservation per call.
+ *  - bulk: once LEASE_MIN_CALLS calls are in flight, the lease grows by many calls'
+ *    worth at a time (only while the balance and the cap cover LEASE_MARGIN times that,
+ *    so a balance that runs out is not stranded in another process's lease) and calls
+ *    are admitted and settled in memory, each in full or not at all. Spare capacity goes
+ *    back after LEASE_IDLE_US without calls.
+ * Each call's ledger row is written by the flusher (store_lease_flush, run by the usage
+ * writer), which takes the charges off the lease in the same transaction. At every
+ * commit: users.quota + (reserved of 'reserved' rows) = sum of amounts. A lease left by a
+ * dead process is released by the reaper like any reservation; the calls it settled but
+ * had not written yet (one flush interval) are then not charged. */
 
-#define LEASE_FIRST_CALLS 32                 /* a new lease covers this many calls */
-#define LEASE_MAX_CALLS   1024               /* and grows up to this many */
-#define LEASE_MAX_AGE_US  (30 * 1000000LL)   /* then a fresh lease takes new calls */
-#define LEASE_IDLE_US     (2 * 1000000LL)    /* an unused lease goes back */
-#define LEASE_RETRY_US    (1 * 1000000LL)    /* after a refused lease: per-call reservations */
-#define LEASE_WAIT_US     (2 * 1000000LL)    /* longest wait for another thread's grow */
-#define LEASE_BUCKETS     256                /* powers of two */
+#define LEASE_MIN_CALLS   4                /* calls of a key in flight for bulk */
+#define LEASE_MARGIN      16               /* bulk only while the balance is this many */
+#define LEASE_FIRST_CALLS 32               /* a bulk grant covers this many calls */
+#define LEASE_MAX_CALLS   1024             /* and a lease at most this many */
+#define LEASE_MAX_AGE_US  (30 * 1000000LL) /* then a fresh lease takes new calls */
+#define LEASE_IDLE_US     (200 * 1000LL)   /* spare capacity unused this long goes back */
+#define LEASE_CLOSE_US    (5 * 1000000LL)  /* a lease unused this long is closed */
+#define LEASE_RETRY_US    (1 * 1000000LL)  /* after a refused bulk grant: exact only */
+#define LEASE_WAIT_US     (2 * 1000000LL)  /* longest wait for another thread's grant */
+#define LEASE_BUCKETS     256              /* powers of two */
 #define HELD_BUCKETS      1024
 
 struct lease {
     struct lease *next;
     int64_t user_id, key_id;
-    char id[40];          /* its ledger row's request_id; "" until opened */
+    char id[40]; /* its ledger row's request_id; "" until opened */
     char worker[64];
-    int64_t granted;      /* on its ledger row, less the charges written */
-    int64_t avail;        /* part of granted that no call holds */
-    int64_t pending;      /* charges settled in memory, not yet written */
-    int inflight;         /* calls holding a part */
-    int growing;          /* a thread is asking the database for more */
-    int retired;          /* takes no new calls */
+    int64_t granted; /* reserved on its ledger row */
+    int64_t avail;   /* part of granted that no call holds (bulk capacity) */
+    int64_t pending; /* charges settled in memory, not yet written */
+    int inflight;    /* calls holding a part */
+    int busy;        /* a thread is changing it in the database */
+    int retired;     /* takes no new calls */
     int64_t opened_us, used_us, retry_us;
 };
 
-struct held { /* a call admitted on a lease */
+struct held { /* a call in flight on a lease */
     struct held *next;
     char request_id[40];
     struct lease *lease;
     int64_t reserved;
+    int exact; /* its reservation was added for it alone */
 };
 
 struct settled { /* a call settled in memory, its ledger row not written yet */
@@ -285,6 +298,7 @@ static struct lease *lease_new(int64_t user_id, int64_t key_id, const char *work
     l->user_id = user_id;
     l->key_id = key_id;
     str_copy(l->worker, sizeof(l->worker), worker ? worker : "");
+    l->used_us = str_mono_us();
     l->next = *b;
     *b = l;
     return l;
@@ -305,7 +319,7 @@ static void lease_new_id(char out[40])
 }
 
 /* Admit a call of amount on l (caller holds lease_mu). Returns 1, or 0 out of memory. */
-static int lease_hold(struct lease *l, const char *request_id, int64_t amount)
+static int lease_hold(struct lease *l, const char *request_id, int64_t amount, int exact)
 {
     struct held *h = malloc(sizeof(*h));
     size_t i = held_hash(request_id);
@@ -315,6 +329,7 @@ static int lease_hold(struct lease *l, const char *request_id, int64_t amount)
     str_copy(h->request_id, sizeof(h->request_id), request_id);
     h->lease = l;
     h->reserved = amount;
+    h->exact = exact;
     h->next = helds[i];
     helds[i] = h;
     l->avail -= amount;
@@ -323,43 +338,83 @@ static int lease_hold(struct lease *l, const char *request_id, int64_t amount)
     return 1;
 }
 
-/* Ask the database for add more on l (a new lease if it has no id). 1 granted, 0 not. */
-static int lease_ask(struct store_conn *c, struct lease *l, const char *id, int64_t add,
-                     int opened, struct tg_err *err)
+/* Take request_id's entry out of the table (caller holds lease_mu), or NULL. */
+static struct held *held_take(const char *request_id)
 {
-    int64_t n;
+    struct held **p = &helds[held_hash(request_id)], *h;
 
-    if (!opened)
-        return reserve_direct(c, l->user_id, l->key_id, id, add, l->worker, err) == 1;
-    n = store_exec(c, SQL_LEASE_GROW, err, "iiisii", add, add, add, id, add, add);
-    return n > 0;
+    while (*p && strcmp((*p)->request_id, request_id) != 0)
+        p = &(*p)->next;
+    h = *p;
+    if (h)
+        *p = h->next;
+    return h;
 }
 
-/* How much more l should ask for a call of amount: 0 if it may not grow. */
+/* Add add to l in the database (a new lease row if it has no id yet), while the balance
+ * and the key's cap cover margin times add. Returns 1 granted, 0 not. */
+static int lease_ask(struct store_conn *c, const struct lease *l, const char *id,
+                     int64_t add, int opened, int64_t margin, struct tg_err *err)
+{
+    if (!opened)
+        return reserve_row(c, l->user_id, l->key_id, id, add, l->worker, margin, err) ==
+               1;
+    return store_exec(c, SQL_LEASE_GROW, err, "iiisiiii", add, add, add, id, add, margin,
+                      add, margin) > 0;
+}
+
+/* Give back amount of lease id to the user and the key. Returns 1 done, 0 not. */
+static int lease_shrink(struct store_conn *c, const char *id, int64_t amount,
+                        struct tg_err *err)
+{
+    return c && store_exec(c, SQL_LEASE_SHRINK, err, "iiisi", amount, amount, amount, id,
+                           amount) > 0;
+}
+
+/* A bulk grant for a call of amount on l: 0 if l may not grow in bulk. */
 static int64_t lease_step(const struct lease *l, int64_t amount)
 {
     int64_t cap = amount * LEASE_MAX_CALLS, add;
 
-    if (!l->id[0])
-        return amount * LEASE_FIRST_CALLS;
-    add = l->granted > amount * LEASE_FIRST_CALLS ? l->granted : amount * LEASE_FIRST_CALLS;
+    add =
+        l->granted > amount * LEASE_FIRST_CALLS ? l->granted : amount * LEASE_FIRST_CALLS;
     if (l->granted + add > cap)
         add = cap - l->granted;
     return add >= amount ? add : 0;
 }
 
-/* Admit request_id on a lease of (user, key). Returns 1 admitted, 0 not (the caller makes
- * a reservation of its own). */
+/* Wait a little for another thread's database work on a lease (caller holds lease_mu).
+ * Returns 0, or -1 past deadline. */
+static int lease_wait(int64_t deadline)
+{
+    struct timespec ts;
+
+    if (str_mono_us() > deadline)
+        return -1;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 10 * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&lease_cv, &lease_mu, &ts);
+    return 0;
+}
+
+/* Admit request_id, reserving amount, on the lease of (user, key). Returns 1 admitted, 0
+ * not (the caller makes a reservation of its own: leases off, the database refused, or
+ * an error). */
 static int lease_take(struct store_conn *c, int64_t user_id, int64_t key_id,
                       const char *request_id, int64_t amount, const char *worker,
                       struct tg_err *err)
 {
-    int64_t deadline = str_mono_us() + LEASE_WAIT_US, add;
+    int64_t deadline = str_mono_us() + LEASE_WAIT_US, add, margin;
     struct lease *l;
     char id[40];
-    int opened, ok;
+    int opened, ok, bulk;
 
-    if (strncmp(request_id, "lease-", 6) == 0 || amount > INT64_MAX / LEASE_MAX_CALLS)
+    if (strncmp(request_id, "lease-", 6) == 0 || amount > INT64_MAX / LEASE_MAX_CALLS ||
+        !c)
         return 0;
     pthread_mutex_lock(&lease_mu);
     for (;;) {
@@ -368,100 +423,112 @@ static int lease_take(struct store_conn *c, int64_t user_id, int64_t key_id,
         if (!leases_on)
             break;
         l = lease_find(user_id, key_id);
-        if (l && l->id[0] && !l->growing && now - l->opened_us > LEASE_MAX_AGE_US) {
-            l->retired = 1; /* the flusher returns it once its calls are written */
+        if (l && l->id[0] && !l->busy && now - l->opened_us > LEASE_MAX_AGE_US) {
+            l->retired = 1; /* the flusher closes it once its calls are written */
             l = NULL;
         }
-        if (l && l->id[0] && l->avail >= amount) {
-            ok = lease_hold(l, request_id, amount);
+        if (!l && !(l = lease_new(user_id, key_id, worker)))
+            break;
+        if (l->id[0] && l->avail >= amount) {
+            ok = lease_hold(l, request_id, amount, 0);
             pthread_mutex_unlock(&lease_mu);
             return ok;
         }
-        if (l && l->growing) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 10 * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            if (now > deadline)
+        if (l->busy) {
+            if (lease_wait(deadline) != 0)
                 break;
-            pthread_cond_timedwait(&lease_cv, &lease_mu, &ts);
             continue;
         }
-        if (l && now < l->retry_us)
-            break;
-        if (!l)
-            l = lease_new(user_id, key_id, worker);
-        add = l ? lease_step(l, amount) : 0;
-        if (add == 0)
-            break;
+        bulk = l->inflight + 1 >= LEASE_MIN_CALLS && now >= l->retry_us;
+        add = bulk ? lease_step(l, amount) : amount;
+        if (add == 0) {
+            bulk = 0;
+            add = amount;
+        }
+        margin = bulk ? LEASE_MARGIN : 1;
         opened = l->id[0] != 0;
         if (opened)
             str_copy(id, sizeof(id), l->id);
         else
             lease_new_id(id);
-        l->growing = 1;
+        l->busy = 1;
         pthread_mutex_unlock(&lease_mu);
-        ok = lease_ask(c, l, id, add, opened, err);
+        ok = lease_ask(c, l, id, add, opened, margin, err);
         pthread_mutex_lock(&lease_mu);
-        l->growing = 0;
+        l->busy = 0;
         pthread_cond_broadcast(&lease_cv);
-        if (!ok) {
+        if (!ok && bulk) {
             l->retry_us = str_mono_us() + LEASE_RETRY_US;
-            break;
+            continue; /* try exact */
         }
+        if (!ok)
+            break; /* refused: the caller's own reservation says why */
         if (!opened) {
             str_copy(l->id, sizeof(l->id), id);
             l->opened_us = str_mono_us();
         }
         l->granted += add;
         l->avail += add;
+        if (!bulk) { /* exact: this call's alone */
+            ok = lease_hold(l, request_id, amount, 1);
+            pthread_mutex_unlock(&lease_mu);
+            return ok;
+        }
     }
     pthread_mutex_unlock(&lease_mu);
     return 0;
 }
 
-/* Settle request_id in memory if it was admitted on a lease. Returns 1 if it was. */
-static int lease_settle(const char *request_id, int64_t charge, int released)
+/* Settle request_id if it is on a lease: an exact call gives back what it did not use
+ * at once (on c), a bulk call to the lease; the charge is written by the flusher.
+ * Returns 1 if it was on a lease. */
+static int lease_settle(struct store_conn *c, const char *request_id, int64_t charge,
+                        int released, struct tg_err *err)
 {
-    struct held **p, *h;
+    struct held *h;
+    struct lease *l;
     struct settled *q;
+    int64_t excess;
+    int back = 0;
 
     pthread_mutex_lock(&lease_mu);
-    p = &helds[held_hash(request_id)];
-    while (*p && strcmp((*p)->request_id, request_id) != 0)
-        p = &(*p)->next;
-    h = *p;
-    if (!h) {
-        pthread_mutex_unlock(&lease_mu);
+    h = held_take(request_id);
+    pthread_mutex_unlock(&lease_mu);
+    if (!h)
         return 0;
-    }
+    l = h->lease; /* still counted in flight: the flusher keeps it */
+    if (charge > h->reserved)
+        charge = h->reserved;
+    excess = h->reserved - charge;
+    if (h->exact && excess > 0)
+        back = lease_shrink(c, l->id, excess, err);
+    pthread_mutex_lock(&lease_mu);
+    if (back)
+        l->granted -= excess;
+    else
+        l->avail += excess; /* spare now: goes back when idle */
+    l->inflight--;
+    l->used_us = str_mono_us();
     if (queue_len == queue_cap) {
         size_t cap = queue_cap ? queue_cap * 2 : 256;
         q = realloc(queue, cap * sizeof(*q));
-        if (!q) { /* the call stays held: its reservation goes back with the lease */
+        if (!q) { /* unwritten: the charge goes back with the lease */
+            l->avail += charge;
             pthread_mutex_unlock(&lease_mu);
             log_error("billing", "event=settle_lost request=%s reason=oom", request_id);
+            free(h);
             return 1;
         }
         queue = q;
         queue_cap = cap;
     }
-    *p = h->next;
-    if (charge > h->reserved)
-        charge = h->reserved;
     q = &queue[queue_len++];
     str_copy(q->request_id, sizeof(q->request_id), request_id);
-    q->lease = h->lease;
+    q->lease = l;
     q->reserved = h->reserved;
     q->charge = charge;
     q->released = released;
-    h->lease->inflight--;
-    h->lease->avail += h->reserved - charge;
-    h->lease->pending += charge;
-    h->lease->used_us = str_mono_us();
+    l->pending += charge;
     pthread_mutex_unlock(&lease_mu);
     free(h);
     return 1;
@@ -484,11 +551,12 @@ static void lease_vals(const struct lease *l, const struct settled *r, size_t n,
     }
 }
 
-/* Insert the rows of r[0..n) into the open transaction, adding the charges and the counted
- * calls of the rows inserted (a row already there, from a commit whose answer was lost, is
- * skipped with its charge). Returns 0 or -1. */
-static int lease_rows(struct store_conn *c, const struct lease *l, const struct settled *r,
-                      size_t n, int64_t *sum, int64_t *counted, struct tg_err *err)
+/* Insert the rows of r[0..n) into the open transaction, adding the charges and the
+ * counted calls of the rows inserted (a row already there, from a commit whose answer was
+ * lost, is skipped with its charge). Returns 0 or -1. */
+static int lease_rows(struct store_conn *c, const struct lease *l,
+                      const struct settled *r, size_t n, int64_t *sum, int64_t *counted,
+                      struct tg_err *err)
 {
     struct store_val *vals = calloc(n * strlen(LROW_FMT), sizeof(*vals));
     int64_t got = -1;
@@ -523,8 +591,8 @@ static int lease_rows(struct store_conn *c, const struct lease *l, const struct 
 
 /* Write the ledger rows of one lease's settled calls r[0..n) and take their charges off
  * the lease, in one transaction. */
-static int lease_write(struct store_conn *c, const struct lease *l, const struct settled *r,
-                       size_t n, struct tg_err *err)
+static int lease_write(struct store_conn *c, const struct lease *l,
+                       const struct settled *r, size_t n, struct tg_err *err)
 {
     int64_t sum = 0, counted = 0, got;
 
@@ -538,7 +606,8 @@ static int lease_write(struct store_conn *c, const struct lease *l, const struct
             goto retry;
         if (got == 0) {
             store_rollback(c);
-            return WRITE_LOST; /* the lease row was released (reaped): nothing to charge */
+            return WRITE_LOST; /* the lease row was released (reaped): nothing to charge
+                                */
         }
     }
     if ((sum > 0 || counted > 0) &&
@@ -571,7 +640,8 @@ static void requeue(const struct settled *r, size_t n)
 }
 
 /* Write the batch b[0..n), lease by lease. */
-static void flush_batch(struct store_conn *c, struct settled *b, size_t n, struct tg_err *err)
+static void flush_batch(struct store_conn *c, struct settled *b, size_t n,
+                        struct tg_err *err)
 {
     size_t i = 0;
 
@@ -579,6 +649,7 @@ static void flush_batch(struct store_conn *c, struct settled *b, size_t n, struc
         struct lease *l = b[i].lease;
         size_t j = i, k;
         int64_t sum = 0;
+        int rc;
 
         /* Gather this lease's records at i..j (stable: order within a lease is kept). */
         for (k = i; k < n; k++)
@@ -589,16 +660,17 @@ static void flush_batch(struct store_conn *c, struct settled *b, size_t n, struc
             }
         for (k = i; k < j; k++)
             sum += b[k].charge;
-        int rc = lease_write(c, l, &b[i], j - i, err);
+        rc = lease_write(c, l, &b[i], j - i, err);
         pthread_mutex_lock(&lease_mu);
         if (rc == WRITE_RETRY) {
             requeue(&b[i], j - i);
         } else {
             l->pending -= sum;
+            l->granted -= sum;
             if (rc == WRITE_LOST) {
                 l->retired = 1;
-                log_error("billing", "event=lease_lost lease=%s calls=%zu charge=%lld", l->id,
-                          j - i, (long long)sum);
+                log_error("billing", "event=lease_lost lease=%s calls=%zu charge=%lld",
+                          l->id, j - i, (long long)sum);
             }
         }
         pthread_mutex_unlock(&lease_mu);
@@ -606,26 +678,40 @@ static void flush_batch(struct store_conn *c, struct settled *b, size_t n, struc
     }
 }
 
-/* Unlink the leases that should go back now into *out (caller holds lease_mu). */
-static void lease_collect(int final, struct lease **out)
+#define SHRINK_MAX 64 /* spare capacities given back per flush */
+
+/* Pick the leases to close (unlinked into *out) and the spare capacity to give back
+ * (into sl/amt, marked busy). Caller holds lease_mu. Returns how many to shrink. */
+static int lease_collect(int final, struct lease **out, struct lease *sl[SHRINK_MAX],
+                         int64_t amt[SHRINK_MAX])
 {
     int64_t now = str_mono_us();
+    int ns = 0;
 
     for (size_t b = 0; b < LEASE_BUCKETS; b++) {
         struct lease **p = &leases[b];
         while (*p) {
             struct lease *l = *p;
-            int done = final || l->retired || now - l->used_us > LEASE_IDLE_US;
-            if (done && !l->inflight && !l->pending && !l->growing &&
-                (l->id[0] || now >= l->retry_us)) {
+            int64_t idle = now - l->used_us;
+            int done = final || l->retired;
+            if (!l->busy && !l->inflight && !l->pending &&
+                (done || idle >= LEASE_CLOSE_US)) {
                 *p = l->next;
                 l->next = *out;
                 *out = l;
-            } else {
-                p = &l->next;
+                continue;
             }
+            if (!l->busy && l->id[0] && l->avail > 0 && (done || idle >= LEASE_IDLE_US) &&
+                ns < SHRINK_MAX) {
+                l->busy = 1;
+                sl[ns] = l;
+                amt[ns++] = l->avail;
+                l->avail = 0;
+            }
+            p = &l->next;
         }
     }
+    return ns;
 }
 
 void store_lease_enable(int on)
@@ -635,12 +721,24 @@ void store_lease_enable(int on)
     pthread_mutex_unlock(&lease_mu);
 }
 
-int store_lease_flush(struct store_conn *c, int final, struct tg_err *err)
+/* The connection for the flusher's work, taken on first need: a connection taken and put
+ * back unused would look fresh and skip its liveness check. */
+static struct store_conn *need_conn(struct store_pool *pool, struct store_conn **c,
+                                    struct tg_err *err)
 {
+    if (!*c)
+        *c = store_get(pool, err);
+    return *c;
+}
+
+int store_lease_flush(struct store_pool *pool, int final, struct tg_err *err)
+{
+    struct store_conn *c = NULL;
+    struct lease *back = NULL, *l, *sl[SHRINK_MAX];
+    int64_t amt[SHRINK_MAX];
     struct settled *batch;
-    struct lease *back = NULL, *l;
     size_t n;
-    int rc = 0;
+    int rc = 0, ns;
 
     pthread_mutex_lock(&lease_mu);
     batch = queue;
@@ -648,15 +746,32 @@ int store_lease_flush(struct store_conn *c, int final, struct tg_err *err)
     queue = NULL;
     queue_len = queue_cap = 0;
     pthread_mutex_unlock(&lease_mu);
-    if (n)
+    if (n && need_conn(pool, &c, err)) {
         flush_batch(c, batch, n, err);
+    } else if (n) {
+        pthread_mutex_lock(&lease_mu);
+        requeue(batch, n);
+        pthread_mutex_unlock(&lease_mu);
+    }
     free(batch);
     pthread_mutex_lock(&lease_mu);
-    lease_collect(final, &back);
+    ns = lease_collect(final, &back, sl, amt);
     pthread_mutex_unlock(&lease_mu);
+    for (int i = 0; i < ns; i++) {
+        int ok = need_conn(pool, &c, err) && lease_shrink(c, sl[i]->id, amt[i], err);
+        pthread_mutex_lock(&lease_mu);
+        if (ok)
+            sl[i]->granted -= amt[i];
+        else
+            sl[i]->avail += amt[i];
+        sl[i]->busy = 0;
+        pthread_cond_broadcast(&lease_cv);
+        pthread_mutex_unlock(&lease_mu);
+    }
     while ((l = back) != NULL) {
         back = l->next;
-        if (l->id[0] && settle_direct(c, l->id, 0, 1, err) < 0) {
+        if (l->id[0] &&
+            (!need_conn(pool, &c, err) || settle_direct(c, l->id, 0, 1, err) < 0)) {
             pthread_mutex_lock(&lease_mu); /* try again on the next flush */
             l->retired = 1;
             l->next = *lease_bucket(l->user_id, l->key_id);
@@ -667,6 +782,7 @@ int store_lease_flush(struct store_conn *c, int final, struct tg_err *err)
         }
         free(l);
     }
+    store_put(pool, c);
     pthread_mutex_lock(&lease_mu);
     rc = queue_len ? -1 : rc;
     pthread_mutex_unlock(&lease_mu);
@@ -677,20 +793,19 @@ int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
                   const char *request_id, int64_t amount, const char *worker,
                   struct tg_err *err)
 {
-    int rc;
-
     if (amount <= 0)
         return err_set(err, TG_EINTERNAL, "bad reservation");
-    rc = lease_take(c, user_id, key_id, request_id, amount, worker, err);
-    if (rc != 0)
-        return rc;
-    return reserve_direct(c, user_id, key_id, request_id, amount, worker, err);
+    if (!c)
+        return err_set(err, TG_EUNAVAIL, "database unavailable");
+    if (lease_take(c, user_id, key_id, request_id, amount, worker, err))
+        return 1;
+    return reserve_row(c, user_id, key_id, request_id, amount, worker, 1, err);
 }
 
-int store_settle(struct store_conn *c, const char *request_id, int64_t charge, int released,
-                 struct tg_err *err)
+int store_settle(struct store_conn *c, const char *request_id, int64_t charge,
+                 int released, struct tg_err *err)
 {
-    if (lease_settle(request_id, charge < 0 ? 0 : charge, released))
+    if (lease_settle(c, request_id, charge < 0 ? 0 : charge, released, err))
         return 1;
     if (!c)
         return err_set(err, TG_EUNAVAIL, "database unavailable");

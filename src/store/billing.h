@@ -8,10 +8,11 @@
 #include "store/store.h"
 
 /* Reserve amount (> 0) from the user and from the key's cap (if it has one), all or
- * nothing, for request_id: on the process's lease of (user, key) when leases are on and
- * one covers it (no database work), else with a 'reserved' ledger row of its own.
- * Returns 1 reserved, 0 the user's balance is short, 2 the key's cap is short (nothing
- * changed in both cases), -1 error. */
+ * nothing, for request_id: when leases are on, on the process's lease of (user, key)
+ * (one conditional statement, or none while the lease has spare capacity; see billing.c),
+ * else (or if that fails) with a 'reserved' ledger row of its own. Returns 1 reserved,
+ * 0 the user's balance is short, 2 the key's cap is short (nothing changed in both
+ * cases), -1 error. */
 int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
                   const char *request_id, int64_t amount, const char *worker,
                   struct tg_err *err);
@@ -33,9 +34,10 @@ struct usage_log {
 /* Settle request_id's reservation to charge (0 <= charge; a charge above the reservation
  * is capped at it): returns the difference to the user and the key, counts the request,
  * marks the ledger row settled (or 'released' when charge is 0 and released is 1). A call
- * reserved on a lease is settled in memory (c may be NULL) and its ledger row written by
- * the next store_lease_flush. Idempotent: a second call for the same request changes
- * nothing and returns 0. Returns 1 settled, 0 already settled / no reservation, -1 error. */
+ * reserved on a lease returns the difference at once (on c; with c NULL, when the lease
+ * goes back) and its ledger row is written by the next store_lease_flush. Idempotent: a
+ * second call for the same request changes nothing and returns 0. Returns 1 settled,
+ * 0 already settled / no reservation, -1 error. */
 int store_settle(struct store_conn *c, const char *request_id, int64_t charge, int released,
                  struct tg_err *err);
 
@@ -43,11 +45,12 @@ int store_settle(struct store_conn *c, const char *request_id, int64_t charge, i
  * regularly (at least every second) and at exit may turn them on. */
 void store_lease_enable(int on);
 /* Write the ledger rows of calls settled on leases, and return leases that are idle, old,
- * or all of them (final, after store_lease_enable(0) and once calls have ended). Returns 0,
- * or -1 if something is left for the next flush. */
-int store_lease_flush(struct store_conn *c, int final, struct tg_err *err);
+ * or all of them (final, after store_lease_enable(0) and once calls have ended), with a
+ * connection from pool taken only when there is such work. Returns 0, or -1 if something
+ * is left for the next flush. */
+int store_lease_flush(struct store_pool *pool, int final, struct tg_err *err);
 
-/* Insert usage rows (a batch, one statement per row inside one transaction). Returns 0 or
+/* Insert usage rows (a batch: multi-row statements inside one transaction). Returns 0 or
  * -1. Duplicate request ids are ignored. */
 int store_usage_insert(struct store_conn *c, const struct usage_log *rows, int n,
                        struct tg_err *err);

@@ -27,7 +27,9 @@ struct store_conn {
     int in_tx;
     int in_use;
     int need_ping;  /* idle a while, or a sibling lost its connection: check first */
-    int64_t last_used;
+    int used;       /* ran a statement since store_get */
+    int64_t last_used; /* of the last store_put after a statement (taken and put back
+                        * unused, a connection is no fresher: it keeps its ping due) */
     int64_t last_id;
     struct stmt_slot stmts[STMT_CACHE];
 };
@@ -188,9 +190,12 @@ struct store_conn *store_get(struct store_pool *p, struct tg_err *err)
     pthread_mutex_unlock(&p->mu);
     /* A connection idle for a while (or whose sibling found the server gone) may be dead:
      * one ping here turns a failed request into a quiet reconnect. */
-    if (c->my && !c->broken && (c->need_ping || mono_us() - c->last_used > 1000000) &&
-        mysql_ping(c->my) != 0)
-        c->broken = 1;
+    if (c->my && !c->broken && (c->need_ping || mono_us() - c->last_used > 1000000)) {
+        if (mysql_ping(c->my) != 0)
+            c->broken = 1;
+        else
+            c->used = 1; /* just checked */
+    }
     c->need_ping = 0;
     if (c->broken)
         conn_close(c);
@@ -200,6 +205,7 @@ struct store_conn *store_get(struct store_pool *p, struct tg_err *err)
             store_put(p, c);
             return NULL;
         }
+        c->used = 1;
         pthread_mutex_lock(&p->mu);
         p->reconnects++;
         pthread_mutex_unlock(&p->mu);
@@ -220,7 +226,9 @@ void store_put(struct store_pool *p, struct store_conn *c)
     pthread_mutex_unlock(&p->mu);
     if (c->broken)
         conn_close(c);
-    c->last_used = mono_us();
+    if (c->used)
+        c->last_used = mono_us();
+    c->used = 0;
     pthread_mutex_lock(&p->mu);
     c->in_use = 0;
     pthread_cond_signal(&p->cv);
@@ -364,6 +372,7 @@ static MYSQL_STMT *run(struct store_conn *c, const char *sql, struct tg_err *err
         err_set(err, TG_EUNAVAIL, "database unavailable, retry shortly");
         return NULL;
     }
+    c->used = 1;
     st = stmt_get(c, sql, err);
     if (!st)
         return NULL;
@@ -435,6 +444,7 @@ int64_t store_exec_rows(struct store_conn *c, const char *sql, struct tg_err *er
         err_set(err, TG_EUNAVAIL, "database unavailable, retry shortly");
         goto out;
     }
+    c->used = 1;
     st = stmt_get(c, sql, err);
     if (!st)
         goto out;
@@ -637,6 +647,7 @@ static int simple(struct store_conn *c, const char *q, struct tg_err *err)
         err->retry_after = 1;
         return err_set(err, TG_EUNAVAIL, "database unavailable, retry shortly");
     }
+    c->used = 1;
     if (mysql_real_query(c->my, q, strlen(q)) != 0)
         return fail(c, mysql_errno(c->my), mysql_error(c->my), err);
     return 0;
@@ -671,6 +682,7 @@ int store_exec_script(struct store_conn *c, const char *script, struct tg_err *e
 {
     const char *p = script;
 
+    c->used = 1;
     while (*p) {
         const char *end = p;
         char *stmt;
@@ -712,6 +724,7 @@ int store_ping(struct store_pool *p)
 
     if (!c)
         return -1;
+    c->used = 1;
     rc = mysql_ping(c->my) == 0 ? 0 : -1;
     if (rc != 0)
         c->broken = 1;
