@@ -47,3 +47,6 @@ AM_TESTS_ENVIRONMENT = TG_SRCDIR='$(abs_top_srcdir)'; TG_BUILDDIR='$(abs_top_bui
 
 # The mock upstream's own self-test (needs curl; skips with 77 without it).
 TESTS += tests/integration/mock-selftest.sh
+
+# Layout of every C file (.clang-format).
+TESTS += tests/format-check.sh

@@ -28,39 +28,11 @@ int admin_path_id(const struct tg_request *req, int i, const char *what, int64_t
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int admin_path_text(const struct tg_request *req, int i, char *out, size_t cap)
 {
     const char *s = request_path_param(req, i);
-    size_t n = 0;
 
-    if (!s)
-        return -1;
-    while (*s) {
-        int c = (unsigned char)*s++;
-
-        if (c == '%') {
-            if (hexval(s[0]) < 0 || hexval(s[1]) < 0)
-                return -1;
-            c = hexval(s[0]) << 4 | hexval(s[1]);
-            s += 2;
-        }
-        if (c == 0 || n + 1 >= cap)
-            return -1;
-        out[n++] = (char)c;
-    }
-    out[n] = '\0';
-    return n ? 0 : -1;
+    return s ? str_pct_decode(s, out, cap) : -1;
 }
 
 int admin_query_i64(const struct tg_request *req, const char *name, int64_t min,

@@ -9,14 +9,15 @@
 static void add_user(const struct user_row *u, void *ctx)
 {
     json_array_append_new(
-        ctx, json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:s, s:s?}",
-                       "id", (json_int_t)u->id, "username", u->username, "email",
-                       u->email[0] ? u->email : NULL, "role", u->role, "status", u->status,
-                       "plan", u->plan, "group", u->group, "quota", (json_int_t)u->quota,
-                       "used_quota", (json_int_t)u->used_quota, "request_count",
-                       (json_int_t)u->request_count, "is_external", u->is_external,
-                       "created_at", u->created_at, "external_user_id",
-                       u->external_user_id[0] ? u->external_user_id : NULL));
+        ctx,
+        json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:s, s:s?}",
+                  "id", (json_int_t)u->id, "username", u->username, "email",
+                  u->email[0] ? u->email : NULL, "role", u->role, "status", u->status,
+                  "plan", u->plan, "group", u->group, "quota", (json_int_t)u->quota,
+                  "used_quota", (json_int_t)u->used_quota, "request_count",
+                  (json_int_t)u->request_count, "is_external", u->is_external,
+                  "created_at", u->created_at, "external_user_id",
+                  u->external_user_id[0] ? u->external_user_id : NULL));
 }
 
 TG_HANDLER(admin_users_list)

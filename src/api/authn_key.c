@@ -111,7 +111,8 @@ int authn_key(struct tg_request *req, struct tg_err *err)
                                  request_param(req, "HTTP_X_API_KEY"), key, sizeof(key));
 
     if (rc == 0)
-        return err_set(err, TG_EAUTH, "missing API key (Authorization: Bearer or x-api-key)");
+        return err_set(err, TG_EAUTH,
+                       "missing API key (Authorization: Bearer or x-api-key)");
     /* Malformed or mistyped keys are refused before any query. */
     if (rc < 0 || !apikey_well_formed(key)) {
         crypto_wipe(key, sizeof(key));

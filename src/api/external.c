@@ -51,36 +51,12 @@ int ext_body_id(json_t *body, const char **out, struct tg_err *err)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int ext_path_id(const struct tg_request *req, char *out, size_t cap, struct tg_err *err)
 {
     const char *p = request_path_param(req, 0);
-    size_t n = 0;
 
-    for (; p && *p && n + 1 < cap; p++) {
-        if (*p == '%') {
-            int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
-            if (lo < 0 || (hi | lo) == 0) /* %00 would cut the id short */
-                return err_set_field(err, TG_EINVAL, "external_user_id",
-                                     "bad percent-encoding in external_user_id");
-            out[n++] = (char)(hi << 4 | lo);
-            p += 2;
-        } else {
-            out[n++] = *p;
-        }
-    }
-    out[n] = '\0';
-    if (!p || *p || !ext_id_ok(out))
+    /* A bad escape or a %00 (which would cut the id short) fails like a bad id. */
+    if (!p || str_pct_decode(p, out, cap) != 0 || !ext_id_ok(out))
         return err_set_field(
             err, TG_EINVAL, "external_user_id",
             "external_user_id must be 1 to %d characters without control "

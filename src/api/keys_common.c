@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/chanspec.h"
 #include "api/keys_common.h"
 #include "auth/crypto.h"
 #include "util/str.h"
@@ -27,14 +28,16 @@ static int join_list(json_t *v, const char *field, int (*ok)(const char *), char
         return 0;
     }
     if (!json_is_array(v))
-        return err_set_field(err, TG_EINVAL, field, "%s must be an array of strings", field);
+        return err_set_field(err, TG_EINVAL, field, "%s must be an array of strings",
+                             field);
     json_array_foreach(v, i, x)
     {
         const char *s = json_string_value(x);
         size_t n = s ? strlen(s) : 0;
 
         if (!s || n == 0 || strchr(s, ',') || !ok(s))
-            return err_set_field(err, TG_EINVAL, field, "%s[%zu] is not allowed", field, i);
+            return err_set_field(err, TG_EINVAL, field, "%s[%zu] is not allowed", field,
+                                 i);
         if (used + n + 2 > cap)
             return err_set_field(err, TG_EINVAL, field, "%s is too long", field);
         if (used)
@@ -83,16 +86,18 @@ static int ok_cidr(const char *s)
     return 1;
 }
 
-static int get_int(json_t *spec, const char *field, int64_t min, int64_t max, int64_t *out,
-                   struct tg_err *err)
+static int get_int(json_t *spec, const char *field, int64_t min, int64_t max,
+                   int64_t *out, struct tg_err *err)
 {
     json_t *v = json_object_get(spec, field);
 
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-        return err_set_field(err, TG_EINVAL, field, "%s must be a whole number from %lld to "
-                             "%lld", field, (long long)min, (long long)max);
+        return err_set_field(err, TG_EINVAL, field,
+                             "%s must be a whole number from %lld to "
+                             "%lld",
+                             field, (long long)min, (long long)max);
     *out = json_integer_value(v);
     return 0;
 }
@@ -105,8 +110,10 @@ static int get_str(json_t *spec, const char *field, size_t maxlen, const char **
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_string(v) || strlen(json_string_value(v)) > maxlen)
-        return err_set_field(err, TG_EINVAL, field, "%s must be a string of at most %zu "
-                             "characters", field, maxlen);
+        return err_set_field(err, TG_EINVAL, field,
+                             "%s must be a string of at most %zu "
+                             "characters",
+                             field, maxlen);
     *out = json_string_value(v);
     return 0;
 }
@@ -114,9 +121,9 @@ static int get_str(json_t *spec, const char *field, size_t maxlen, const char **
 int keys_parse_spec(json_t *spec, int strict, struct key_new *k, char bufs[3][2048],
                     struct tg_err *err)
 {
-    static const char *const known[] = {"name", "description", "services", "models",
-                                        "ip_allow", "rpm", "rpd", "tpm", "max_concurrency",
-                                        "quota_limit", "expires_in_days", NULL};
+    static const char *const known[] = {
+        "name", "description", "services",        "models",      "ip_allow",        "rpm",
+        "rpd",  "tpm",         "max_concurrency", "quota_limit", "expires_in_days", NULL};
     int64_t rpm = 0, rpd = 0, tpm = 0, conc = 0, cap = -1, days = 365;
     const char *key;
     json_t *v;
@@ -130,11 +137,12 @@ int keys_parse_spec(json_t *spec, int strict, struct key_new *k, char bufs[3][20
             for (int i = 0; known[i]; i++)
                 found |= !strcmp(known[i], key);
             if (!found)
-                return err_set_field(err, TG_EINVAL, "body", "unknown field '%.40s'", key);
+                return err_set_field(err, TG_EINVAL, "body", "unknown field '%.40s'",
+                                     key);
         }
     }
-    if (get_str(spec, "name", 128, &k->name, err) || get_str(spec, "description", 512,
-                                                             &k->description, err) ||
+    if (get_str(spec, "name", 128, &k->name, err) ||
+        get_str(spec, "description", 512, &k->description, err) ||
         get_int(spec, "rpm", 0, 1000000, &rpm, err) ||
         get_int(spec, "rpd", 0, 100000000, &rpd, err) ||
         get_int(spec, "tpm", 0, 2000000000, &tpm, err) ||
@@ -207,35 +215,22 @@ int keys_regenerate(struct store_conn *c, int64_t id, int64_t user_id,
     return n > 0;
 }
 
-static json_t *list_json(const char *csv)
-{
-    json_t *a = json_array();
-    char tmp[2048], *save = NULL;
-
-    if (!csv || !*csv)
-        return a;
-    str_copy(tmp, sizeof(tmp), csv);
-    for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        json_array_append_new(a, json_string(t));
-    return a;
-}
-
 json_t *keys_json(const struct key_row *k)
 {
     char masked[40];
 
     snprintf(masked, sizeof(masked), "%s...%s", k->prefix, k->last4);
-    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:i, s:i, "
-                     "s:i, s:i, s:o, s:I, s:s?, s:s}",
-                     "id", (json_int_t)k->id, "user_id", (json_int_t)k->user_id, "name",
-                     k->name, "description", k->description, "key", masked, "status",
-                     k->status, "services", list_json(k->services), "models",
-                     list_json(k->models), "ip_allow", list_json(k->ip_allow), "quota_limit",
-                     k->quota_limit < 0 ? json_null() : json_integer(k->quota_limit),
-                     "quota_used", (json_int_t)k->quota_used, "rpm", k->rpm, "rpd", k->rpd,
-                     "tpm", k->tpm, "max_concurrency", k->max_concurrency, "expires_at",
-                     k->expires_at ? json_integer(k->expires_at) : json_null(),
-                     "request_count", (json_int_t)k->request_count, "last_used_at",
-                     k->last_used_at[0] ? k->last_used_at : NULL, "created_at",
-                     k->created_at);
+    return json_pack(
+        "{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:i, s:i, "
+        "s:i, s:i, s:o, s:I, s:s?, s:s}",
+        "id", (json_int_t)k->id, "user_id", (json_int_t)k->user_id, "name", k->name,
+        "description", k->description, "key", masked, "status", k->status, "services",
+        chanspec_list(k->services), "models", chanspec_list(k->models), "ip_allow",
+        chanspec_list(k->ip_allow), "quota_limit",
+        k->quota_limit < 0 ? json_null() : json_integer(k->quota_limit), "quota_used",
+        (json_int_t)k->quota_used, "rpm", k->rpm, "rpd", k->rpd, "tpm", k->tpm,
+        "max_concurrency", k->max_concurrency, "expires_at",
+        k->expires_at ? json_integer(k->expires_at) : json_null(), "request_count",
+        (json_int_t)k->request_count, "last_used_at",
+        k->last_used_at[0] ? k->last_used_at : NULL, "created_at", k->created_at);
 }

@@ -10,9 +10,9 @@
 
 /* Strings referenced by a parsed spec live as long as the JSON it came from. */
 /* Fill k from a JSON object with any of: name, description, services (array or comma
- * string of claude|codex|openai), models (array or comma string), ip_allow (array or comma
- * string of CIDRs), rpm, rpd, tpm, max_concurrency (>= 0), quota_limit (>= 0, null =
- * unlimited), expires_in_days (1..3650, default 365). Unknown fields are refused when
+ * string of claude|codex|openai), models (array or comma string), ip_allow (array or
+ * comma string of CIDRs), rpm, rpd, tpm, max_concurrency (>= 0), quota_limit (>= 0, null
+ * = unlimited), expires_in_days (1..3650, default 365). Unknown fields are refused when
  * strict is 1. The comma strings are written into bufs (3 x 2048 bytes). Returns 0 or -1
  * with err naming the field. */
 int keys_parse_spec(json_t *spec, int strict, struct key_new *k, char bufs[3][2048],

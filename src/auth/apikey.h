@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-#define APIKEY_PREFIX  "tg_"
-#define APIKEY_LEN     52 /* 3 + 43 + 6 */
-#define APIKEY_SHOWN   12 /* characters of the key kept for display (prefix) */
+#define APIKEY_PREFIX "tg_"
+#define APIKEY_LEN    52 /* 3 + 43 + 6 */
+#define APIKEY_SHOWN  12 /* characters of the key kept for display (prefix) */
 
 /* Make a new key: 32 random bytes as 43 base62 characters, then a 6-character base62
  * CRC32 of everything before it. out gets APIKEY_LEN + 1 bytes. Returns 0 or -1. */

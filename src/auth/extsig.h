@@ -14,10 +14,11 @@
 char *extsig_canonical(const char *method, const char *path_query, const char *timestamp,
                        const char *nonce, const void *body, size_t body_len);
 /* Lowercase hex HMAC-SHA256(secret, canonical) into out (65 bytes). Returns 0 or -1. */
-int extsig_sign(const char *secret, size_t secret_len, const char *canonical, char out[65]);
+int extsig_sign(const char *secret, size_t secret_len, const char *canonical,
+                char out[65]);
 /* Check the header values (before any body parsing): timestamp is unix seconds within
- * EXTSIG_SKEW of now, nonce 16-64 chars of [A-Za-z0-9_-], signature 64 lowercase hex chars.
- * Returns 0 or -1 with err TG_EAUTH (reason safe to show). */
+ * EXTSIG_SKEW of now, nonce 16-64 chars of [A-Za-z0-9_-], signature 64 lowercase hex
+ * chars. Returns 0 or -1 with err TG_EAUTH (reason safe to show). */
 int extsig_check_headers(const char *key_id, const char *timestamp, const char *nonce,
                          const char *signature, int64_t now, struct tg_err *err);
 /* 1 if signature matches (constant-time), 0 if not. */

@@ -10,7 +10,7 @@
 #define QUOTA_PER_USD 500000
 
 struct price {
-    int64_t input;       /* micro-USD per million tokens */
+    int64_t input; /* micro-USD per million tokens */
     int64_t output;
     int64_t cache_read;
     int64_t cache_write; /* 5-minute write; 1-hour writes bill at 2x input unless set */
@@ -21,8 +21,8 @@ struct price {
  * Zero usage costs 0; positive tokens at a positive price cost at least 1. Negative token
  * counts are treated as 0. Saturates at INT64_MAX. */
 int64_t charge_quota(const struct price *p, const struct usage *u, int64_t group_ppm);
-/* Upper bound for a reservation: input_estimate tokens at the dearest input-side rate plus
- * max_output at the output rate. */
+/* Upper bound for a reservation: input_estimate tokens at the dearest input-side rate
+ * plus max_output at the output rate. */
 int64_t charge_reserve(const struct price *p, int64_t input_estimate, int64_t max_output,
                        int64_t group_ppm);
 

@@ -17,11 +17,11 @@ enum opt_type { OPT_STR, OPT_INT, OPT_I64, OPT_BOOL, OPT_OCTAL };
 struct opt {
     const char *name;
     enum opt_type type;
-    size_t off;   /* offset in struct tg_config */
-    size_t size;  /* for OPT_STR: capacity */
+    size_t off;  /* offset in struct tg_config */
+    size_t size; /* for OPT_STR: capacity */
     int64_t min, max;
     const char *def;
-    int secret;   /* never printed */
+    int secret; /* never printed */
     const char *help;
 };
 
@@ -140,15 +140,16 @@ static int opt_store(struct tg_config *c, const struct opt *o, const char *v,
                  !strcasecmp(v, "off"))
             n = 0;
         else
-            return err_set(err, TG_EINVAL, "%s: expected yes or no, got '%s'", o->name, v);
+            return err_set(err, TG_EINVAL, "%s: expected yes or no, got '%s'", o->name,
+                           v);
         *(int *)p = (int)n;
         return 0;
     case OPT_OCTAL:
         errno = 0;
         n = strtoll(v, &end, 8);
         if (errno || !*v || *end || n < o->min || n > o->max)
-            return err_set(err, TG_EINVAL, "%s: expected an octal mode, got '%s'", o->name,
-                           v);
+            return err_set(err, TG_EINVAL, "%s: expected an octal mode, got '%s'",
+                           o->name, v);
         *(int *)p = (int)n;
         return 0;
     case OPT_INT:
@@ -166,7 +167,8 @@ static int opt_store(struct tg_config *c, const struct opt *o, const char *v,
     return err_set(err, TG_EINTERNAL, "%s: bad option type", o->name);
 }
 
-int config_set(struct tg_config *c, const char *key, const char *value, struct tg_err *err)
+int config_set(struct tg_config *c, const char *key, const char *value,
+               struct tg_err *err)
 {
     const struct opt *o = opt_find(key);
 
@@ -257,8 +259,8 @@ static int config_env(struct tg_config *c, struct tg_err *err)
 static int config_validate(const struct tg_config *c, struct tg_err *err)
 {
     if (strncmp(c->listen, "unix:", 5) != 0 && strchr(c->listen, ':') == NULL)
-        return err_set(err, TG_EINVAL, "listen: expected unix:/path or HOST:PORT, got '%s'",
-                       c->listen);
+        return err_set(err, TG_EINVAL,
+                       "listen: expected unix:/path or HOST:PORT, got '%s'", c->listen);
     if (strncmp(c->listen, "unix:", 5) == 0 && c->listen[5] != '/')
         return err_set(err, TG_EINVAL, "listen: unix socket path must be absolute");
     if (strcmp(c->log_level, "debug") && strcmp(c->log_level, "info") &&
@@ -266,10 +268,13 @@ static int config_validate(const struct tg_config *c, struct tg_err *err)
         return err_set(err, TG_EINVAL, "log_level: expected debug, info, warn or error");
     if (strcmp(c->captcha_provider, "off") && strcmp(c->captcha_provider, "turnstile") &&
         strcmp(c->captcha_provider, "hcaptcha"))
-        return err_set(err, TG_EINVAL, "captcha_provider: expected off, turnstile or hcaptcha");
+        return err_set(err, TG_EINVAL,
+                       "captcha_provider: expected off, turnstile or hcaptcha");
     if (strcmp(c->captcha_provider, "off") != 0 && c->captcha_secret[0] == '\0')
-        return err_set(err, TG_EINVAL, "captcha_secret must be set when captcha_provider is "
-                                       "%s", c->captcha_provider);
+        return err_set(err, TG_EINVAL,
+                       "captcha_secret must be set when captcha_provider is "
+                       "%s",
+                       c->captcha_provider);
     if (c->db_name[0] == '\0' || c->db_user[0] == '\0')
         return err_set(err, TG_EINVAL, "db_name and db_user must be set");
     return 0;
@@ -312,14 +317,6 @@ static long read_secret_file(const char *path, const char *key, unsigned char *o
     return n;
 }
 
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = tolower(ch);
-    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
 int config_load_secrets(struct tg_config *c, struct tg_err *err)
 {
     unsigned char raw[130];
@@ -330,8 +327,8 @@ int config_load_secrets(struct tg_config *c, struct tg_err *err)
     if (n < 0)
         return -1;
     if (n < 32)
-        return err_set(err, TG_EINVAL, "jwt_secret_file: needs at least 32 bytes, has %ld",
-                       n);
+        return err_set(err, TG_EINVAL,
+                       "jwt_secret_file: needs at least 32 bytes, has %ld", n);
     c->jwt_key_len = (size_t)n;
     n = read_secret_file(c->master_key_file, "master_key_file", raw, sizeof(raw), err);
     if (n < 0)
@@ -339,7 +336,7 @@ int config_load_secrets(struct tg_config *c, struct tg_err *err)
     if (n != 64)
         return err_set(err, TG_EINVAL, "master_key_file: expected 64 hex characters");
     for (int i = 0; i < 32; i++) {
-        int hi = hexval(raw[2 * i]), lo = hexval(raw[2 * i + 1]);
+        int hi = str_hexval(raw[2 * i]), lo = str_hexval(raw[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return err_set(err, TG_EINVAL, "master_key_file: expected 64 hex characters");
         c->master_key[i] = (unsigned char)(hi << 4 | lo);
@@ -363,7 +360,8 @@ void config_describe(const struct tg_config *c, int (*print)(const char *line, v
                      o->secret ? (*p ? "(set)" : "") : p);
             break;
         case OPT_BOOL:
-            snprintf(line, sizeof(line), "%s = %s", o->name, *(const int *)p ? "yes" : "no");
+            snprintf(line, sizeof(line), "%s = %s", o->name,
+                     *(const int *)p ? "yes" : "no");
             break;
         case OPT_OCTAL:
             snprintf(line, sizeof(line), "%s = %04o", o->name, *(const int *)p);

@@ -9,11 +9,11 @@
 
 struct tg_config {
     /* server */
-    char listen[256];      /* "unix:/path" or "127.0.0.1:9000" */
-    int listen_mode;       /* unix socket permissions, octal in the file (0666) */
+    char listen[256]; /* "unix:/path" or "127.0.0.1:9000" */
+    int listen_mode;  /* unix socket permissions, octal in the file (0666) */
     int workers;
     int threads;
-    int drain_timeout;     /* seconds */
+    int drain_timeout; /* seconds */
     char log_level[16];
     int64_t max_body_bytes;
     /* database */
@@ -23,8 +23,8 @@ struct tg_config {
     char db_user[64];
     char db_password[128];
     char db_name[64];
-    int db_pool_size;      /* connections per worker process */
-    int db_timeout;        /* seconds, connect/read/write */
+    int db_pool_size; /* connections per worker process */
+    int db_timeout;   /* seconds, connect/read/write */
     char migrations_dir[256];
     /* secrets (files, 0600) */
     char jwt_secret_file[256];
@@ -43,20 +43,22 @@ struct tg_config {
     int breaker_failures;   /* failures in a row that open a channel's breaker */
     int breaker_cooldown;   /* seconds before a half-open probe */
     int allow_http_upstream;
-    char upstream_allow[512]; /* comma list of host:port or CIDR:port admitted in private space */
-    int key_cache_ms;       /* bound on staleness of cached keys */
-    int64_t max_output_default; /* reservation ceiling when a request names none */
-    char default_price_model[64]; /* model whose price applies to unpriced models; "" = refuse */
+    char upstream_allow[512]; /* comma list of host:port or CIDR:port admitted in private
+                                 space */
+    int key_cache_ms;         /* bound on staleness of cached keys */
+    int64_t max_output_default;   /* reservation ceiling when a request names none */
+    char default_price_model[64]; /* model whose price applies to unpriced models; "" =
+                                     refuse */
     int64_t max_stream_bytes;
     /* users and money */
     int64_t new_user_quota;
-    int64_t topup_max_usd;  /* micro-USD */
-    char mail_dir[256];     /* deliver mail as files here when no SMTP is set */
+    int64_t topup_max_usd; /* micro-USD */
+    char mail_dir[256];    /* deliver mail as files here when no SMTP is set */
     char smtp_url[256];
     char smtp_from[128];
     char public_url[256];
-    int registration;       /* 1 open, 0 closed */
-    int pow_difficulty;     /* leading zero bits of the registration challenge; 0 = off */
+    int registration;   /* 1 open, 0 closed */
+    int pow_difficulty; /* leading zero bits of the registration challenge; 0 = off */
     char captcha_provider[16]; /* off | turnstile | hcaptcha */
     char captcha_secret[256];
     char captcha_site_key[256];
@@ -66,7 +68,7 @@ struct tg_config {
     size_t jwt_key_len;
     unsigned char master_key[32];
     char master_kid[16];
-    char path[256];         /* file the config came from */
+    char path[256]; /* file the config came from */
 };
 
 /* Fill c with defaults. */
@@ -75,11 +77,13 @@ void config_defaults(struct tg_config *c);
  * validate. On error err->msg names the file, line and key. Returns 0 or -1. */
 int config_load(struct tg_config *c, const char *path, struct tg_err *err);
 /* Parse one "key = value" assignment into c. Returns 0 or -1 (err says why). */
-int config_set(struct tg_config *c, const char *key, const char *value, struct tg_err *err);
+int config_set(struct tg_config *c, const char *key, const char *value,
+               struct tg_err *err);
 /* Read the secret files named by the config (jwt_secret_file, master_key_file).
  * Refuses empty, short (< 32 bytes) or group/world-readable files. Returns 0 or -1. */
 int config_load_secrets(struct tg_config *c, struct tg_err *err);
-/* Print every key with its current value (secrets shown as "(set)"), for --help/status. */
+/* Print every key with its current value (secrets shown as "(set)"), for --help/status.
+ */
 void config_describe(const struct tg_config *c, int (*print)(const char *line, void *ctx),
                      void *ctx);
 

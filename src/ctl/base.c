@@ -18,8 +18,8 @@ static int cmd_migrate(struct ctl *ctl)
     if (store_migrate(ctl->conn, dir ? dir : ctl->cfg.migrations_dir, &applied, &level,
                       &err) != 0)
         return ctl_fail(ctl, "migrate: %s", err.msg);
-    return ctl_print(ctl, json_pack("{s:i, s:i}", "applied", applied, "schema_version",
-                                    level));
+    return ctl_print(
+        ctl, json_pack("{s:i, s:i}", "applied", applied, "schema_version", level));
 }
 
 static int cmd_status(struct ctl *ctl)
@@ -29,10 +29,10 @@ static int cmd_status(struct ctl *ctl)
 
     ctl_print(ctl, json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:i, s:s}", "version",
                              PACKAGE_VERSION, "database", up ? "up" : "down",
-                             "schema_version", level, "listen", ctl->cfg.listen, "workers",
-                             ctl->cfg.workers, "threads", ctl->cfg.threads, "db_pool_size",
-                             ctl->cfg.db_pool_size, "db_timeout", ctl->cfg.db_timeout,
-                             "config", ctl->cfg.path));
+                             "schema_version", level, "listen", ctl->cfg.listen,
+                             "workers", ctl->cfg.workers, "threads", ctl->cfg.threads,
+                             "db_pool_size", ctl->cfg.db_pool_size, "db_timeout",
+                             ctl->cfg.db_timeout, "config", ctl->cfg.path));
     return up ? 0 : 1;
 }
 
@@ -55,9 +55,10 @@ static int create_user(struct ctl *ctl, const char *role)
     id = store_user_create(ctl->conn, login, email, hash, role, 0, &err);
     free(hash);
     if (id < 0)
-        return ctl_fail(ctl, "%s", err.code == TG_ECONFLICT
-                                       ? "that username or e-mail is already taken"
-                                       : err.msg);
+        return ctl_fail(ctl, "%s",
+                        err.code == TG_ECONFLICT
+                            ? "that username or e-mail is already taken"
+                            : err.msg);
     return ctl_print(ctl, json_pack("{s:I, s:s, s:s?, s:s}", "id", (json_int_t)id,
                                     "username", login, "email", email, "role", role));
 }

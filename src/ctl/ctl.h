@@ -13,18 +13,18 @@ struct ctl {
     struct store_conn *conn; /* borrowed for the whole command */
     int json;                /* --json: machine-readable output */
     int argc;
-    char **argv;             /* the subcommand's own arguments */
+    char **argv; /* the subcommand's own arguments */
 };
 
 /* A subcommand: returns the process exit status. */
 typedef int (*ctl_fn)(struct ctl *ctl);
 
 struct ctl_cmd {
-    const char *group;   /* "user" */
-    const char *name;    /* "create", or NULL for a one-word command */
+    const char *group; /* "user" */
+    const char *name;  /* "create", or NULL for a one-word command */
     ctl_fn fn;
-    int needs_secrets;   /* loads jwt/master keys */
-    const char *usage;   /* "LOGIN --email E --password P" */
+    int needs_secrets; /* loads jwt/master keys */
+    const char *usage; /* "LOGIN --email E --password P" */
     const char *help;
 };
 
@@ -35,7 +35,8 @@ int ctl_flag(const struct ctl *ctl, const char *name);
 /* The i-th positional argument (not an option or its value), or NULL. */
 const char *ctl_arg(const struct ctl *ctl, int i);
 /* Print an error (as {"error": msg} with --json) and return 1. */
-int ctl_fail(const struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ctl_fail(const struct ctl *ctl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Print a result: JSON with --json, else "key: value" lines. Steals obj. Returns 0. */
 int ctl_print(const struct ctl *ctl, json_t *obj);
 

@@ -10,7 +10,7 @@
 #include "util/log.h"
 
 static const struct ctl_cmd *const tables[] = {ctl_base_cmds, ctl_relay_cmds,
-                                                ctl_portal_cmds, ctl_partner_cmds};
+                                               ctl_portal_cmds, ctl_partner_cmds};
 
 const char *ctl_opt(const struct ctl *ctl, const char *name)
 {
@@ -31,8 +31,8 @@ int ctl_flag(const struct ctl *ctl, const char *name)
 /* Options that take no value. */
 static int is_flag_opt(const char *a)
 {
-    static const char *const flags[] = {"--json", "--unlimited", "--remember", "--yes",
-                                        "--force", "--disable", "--enable", NULL};
+    static const char *const flags[] = {"--json",  "--unlimited", "--remember", "--yes",
+                                        "--force", "--disable",   "--enable",   NULL};
     for (int i = 0; flags[i]; i++)
         if (strcmp(a, flags[i]) == 0)
             return 1;
@@ -121,10 +121,11 @@ int ctl_print(const struct ctl *ctl, json_t *obj)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tollgatectl [-c CONFIG] [--json] COMMAND [ARGS]\n"
-               "  -c CONFIG   configuration file (default " TG_SYSCONFDIR "/tollgate.conf)\n"
-               "  --json      machine-readable output (every command)\n\n"
-               "commands:\n");
+    fprintf(f,
+            "usage: tollgatectl [-c CONFIG] [--json] COMMAND [ARGS]\n"
+            "  -c CONFIG   configuration file (default " TG_SYSCONFDIR "/tollgate.conf)\n"
+            "  --json      machine-readable output (every command)\n\n"
+            "commands:\n");
     for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
         for (const struct ctl_cmd *c = tables[t]; c->group; c++)
             fprintf(f, "  %s%s%s %s\n      %s\n", c->group, c->name ? " " : "",
@@ -189,8 +190,9 @@ int main(int argc, char **argv)
     ctl.pool = store_pool_new(&ctl.cfg);
     ctl.conn = ctl.pool ? store_get(ctl.pool, &err) : NULL;
     if (!ctl.conn && strcmp(cmd->group, "status") != 0)
-        return ctl_fail(&ctl, "cannot reach the database %s@%s:%d/%s: %s", ctl.cfg.db_user,
-                        ctl.cfg.db_host, ctl.cfg.db_port, ctl.cfg.db_name, err.msg);
+        return ctl_fail(&ctl, "cannot reach the database %s@%s:%d/%s: %s",
+                        ctl.cfg.db_user, ctl.cfg.db_host, ctl.cfg.db_port,
+                        ctl.cfg.db_name, err.msg);
     rc = cmd->fn(&ctl);
     store_put(ctl.pool, ctl.conn);
     store_pool_free(ctl.pool);

@@ -1,6 +1,6 @@
 /* limits: per-key rpm (GCRA), rpd (day counter), tpm (minute token counters) and
- * concurrency (expiring leases), each one atomic conditional statement, so every worker on
- * every host sharing the database agrees. */
+ * concurrency (expiring leases), each one atomic conditional statement, so every worker
+ * on every host sharing the database agrees. */
 #ifndef TG_LIMITS_H
 #define TG_LIMITS_H
 

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HANG_MS   (600L * 1000) /* the longest hang a fault makes */
-#define DRIP_MS   50            /* slow-drip: one byte per this many ms */
-#define JUNK_LINE "this line is not server-sent events\n\n"
+#define HANG_MS    (600L * 1000) /* the longest hang a fault makes */
+#define DRIP_MS    50            /* slow-drip: one byte per this many ms */
+#define JUNK_LINE  "this line is not server-sent events\n\n"
 #define HALF_EVENT "data: {\"id\":\"cut-mid-event\",\"choi" /* no line end */
 
 /* Send text one byte per chunk, DRIP_MS apart. Returns 0 or -1. */

@@ -306,13 +306,14 @@ static double uniform(void)
 /* Weighted score: rendezvous for sticky calls, random otherwise; the highest wins. */
 static double score(const struct channel_row *ch, const char *sticky)
 {
-    double u = sticky && *sticky ? ((double)(fnv1a(sticky, ch->id) >> 11) + 0.5) /
-                                       9007199254740992.0
-                                 : uniform();
+    double u = sticky && *sticky
+                   ? ((double)(fnv1a(sticky, ch->id) >> 11) + 0.5) / 9007199254740992.0
+                   : uniform();
     return (double)(ch->weight > 0 ? ch->weight : 1) / -log(u);
 }
 
-static void map_model(const struct channel_row *ch, const char *model, char *out, size_t cap)
+static void map_model(const struct channel_row *ch, const char *model, char *out,
+                      size_t cap)
 {
     json_t *m = ch->model_map[0] ? json_loads(ch->model_map, 0, NULL) : NULL;
     const char *to = m ? json_string_value(json_object_get(m, model)) : NULL;
@@ -391,7 +392,8 @@ json_t *chancache_models(struct tg_app *app, enum chan_family fam, const char *a
     for (int i = 0; i < s->nchans; i++) {
         char tmp[2048], *save = NULL;
 
-        if (strcmp(s->chans[i].status, "enabled") != 0 || !family_ok(s->chans[i].type, fam))
+        if (strcmp(s->chans[i].status, "enabled") != 0 ||
+            !family_ok(s->chans[i].type, fam))
             continue;
         str_copy(tmp, sizeof(tmp), s->chans[i].models);
         for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -413,8 +415,8 @@ json_t *chancache_models(struct tg_app *app, enum chan_family fam, const char *a
     return arr;
 }
 
-int chancache_price(struct tg_app *app, const char *model, struct price *p, int *max_output,
-                    struct tg_err *err)
+int chancache_price(struct tg_app *app, const char *model, struct price *p,
+                    int *max_output, struct tg_err *err)
 {
     struct snapshot *s = snap_get(app, err);
     const char *dflt = app->cfg->default_price_model;
@@ -451,7 +453,8 @@ int64_t chancache_group_ppm(struct tg_app *app, const char *group)
 
     pthread_mutex_lock(&mu);
     for (int i = 0; i < NGROUPS; i++) {
-        if (!strcmp(groups[i].name, group) && now - groups[i].loaded_us < CHANCACHE_TTL_US) {
+        if (!strcmp(groups[i].name, group) &&
+            now - groups[i].loaded_us < CHANCACHE_TTL_US) {
             ppm = groups[i].ppm;
             pthread_mutex_unlock(&mu);
             return ppm;

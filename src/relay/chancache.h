@@ -10,7 +10,7 @@
 #include "store/channels.h"
 
 #define CHANCACHE_TTL_US 2000000 /* writes by any host are seen within 2 s */
-#define PICK_MAX 8
+#define PICK_MAX         8
 
 enum chan_family { FAMILY_OPENAI, FAMILY_ANTHROPIC };
 
@@ -21,8 +21,8 @@ struct pick {
 
 /* Candidates for model in family, best first: the top priority tier (sticky by
  * rendezvous hash when sticky is non-empty, else weighted random), then lower tiers.
- * Channels with an open breaker are skipped (one probe passes when half-open). Returns the
- * count (0 = no channel serves the model) or -1 with err. */
+ * Channels with an open breaker are skipped (one probe passes when half-open). Returns
+ * the count (0 = no channel serves the model) or -1 with err. */
 int chancache_pick(struct tg_app *app, const char *model, enum chan_family fam,
                    const char *group, const char *sticky, struct pick *out, int max,
                    struct tg_err *err);
@@ -32,8 +32,8 @@ json_t *chancache_models(struct tg_app *app, enum chan_family fam, const char *a
                          struct tg_err *err);
 /* Price of model (or of the configured default model). Returns 1, 0 unknown, -1 error.
  * *max_output gets the model's output ceiling (0 = none set). */
-int chancache_price(struct tg_app *app, const char *model, struct price *p, int *max_output,
-                    struct tg_err *err);
+int chancache_price(struct tg_app *app, const char *model, struct price *p,
+                    int *max_output, struct tg_err *err);
 /* Multiplier of a user group in parts per million. */
 int64_t chancache_group_ppm(struct tg_app *app, const char *group);
 /* Breaker feedback for a channel: ok, or a failure with an upstream Retry-After (0 =

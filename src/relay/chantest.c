@@ -56,8 +56,9 @@ int relay_channel_test(struct tg_app *app, int64_t channel_id, json_t **result,
     if (rc <= 0)
         return rc == 0 ? err_set(err, TG_ENOTFOUND, "no such channel") : -1;
     if (ch.key_enc[0] && !(key = secretbox_open(cfg, "channels.key", ch.id, ch.key_enc)))
-        return err_set(err, TG_EINTERNAL, "the channel's key cannot be decrypted with the "
-                                          "current master key");
+        return err_set(err, TG_EINTERNAL,
+                       "the channel's key cannot be decrypted with the "
+                       "current master key");
     anthropic = strcmp(ch.type, "anthropic") == 0;
     first_model(ch.models, model, sizeof(model));
     str_copy(url, sizeof(url), ch.base_url);
@@ -68,8 +69,8 @@ int relay_channel_test(struct tg_app *app, int64_t channel_id, json_t **result,
         url[n - 3] = '\0';
     strncat(url, anthropic ? "/v1/messages" : "/v1/chat/completions",
             sizeof(url) - strlen(url) - 1);
-    req = json_pack("{s:s, s:i, s:[{s:s, s:s}]}", "model", model, "max_tokens", 8, "messages",
-                    "role", "user", "content", "ping");
+    req = json_pack("{s:s, s:i, s:[{s:s, s:s}]}", "model", model, "max_tokens", 8,
+                    "messages", "role", "user", "content", "ping");
     body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (anthropic)
@@ -97,9 +98,10 @@ int relay_channel_test(struct tg_app *app, int64_t channel_id, json_t **result,
     crypto_wipe(auth, sizeof(auth));
     free(body);
     ok = r == UP_OK && u.status >= 200 && u.status < 300;
-    *result = json_pack("{s:b, s:i, s:I, s:s?}", "ok", ok, "status", (int)u.status, "ms",
-                        (json_int_t)((str_mono_us() - t0) / 1000), "error",
-                        ok ? NULL : (u.error[0] ? u.error : "upstream answered with an error"));
+    *result =
+        json_pack("{s:b, s:i, s:I, s:s?}", "ok", ok, "status", (int)u.status, "ms",
+                  (json_int_t)((str_mono_us() - t0) / 1000), "error",
+                  ok ? NULL : (u.error[0] ? u.error : "upstream answered with an error"));
     buf_free(&resp);
     c = store_get(app->pool, err);
     if (c) {

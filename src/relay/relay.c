@@ -26,10 +26,13 @@ static enum dialect_kind usage_kind(enum relay_endpoint ep)
 {
     switch (ep) {
     case EP_MESSAGES:
-    case EP_COUNT_TOKENS: return USAGE_ANTHROPIC;
+    case EP_COUNT_TOKENS:
+        return USAGE_ANTHROPIC;
     case EP_RESPONSES:
-    case EP_RESPONSES_COMPACT: return USAGE_RESPONSES;
-    default: return USAGE_OPENAI_CHAT;
+    case EP_RESPONSES_COMPACT:
+        return USAGE_RESPONSES;
+    default:
+        return USAGE_OPENAI_CHAT;
     }
 }
 
@@ -62,8 +65,8 @@ static int permitted(const struct call *cl, struct tg_err *err)
 }
 
 /* Settle the call, finish limits and queue the usage row. */
-static void settle(struct call *cl, const struct pick *p, int status, const char *error_class,
-                   int delivered)
+static void settle(struct call *cl, const struct pick *p, int status,
+                   const char *error_class, int delivered)
 {
     struct tg_request *req = cl->req;
     struct tg_app *app = req->app;
@@ -77,7 +80,8 @@ static void settle(struct call *cl, const struct pick *p, int status, const char
     if (delivered && (!u.seen || !cl->terminal)) {
         /* No usage, or a stream cut before its end: bill what we know or can estimate. */
         int64_t in_est = (int64_t)req->body.len / 4 + 1, out_est = cl->out_chars / 4 + 1;
-        if (!u.seen || (u.input + u.cache_read + u.cache_write_5m + u.cache_write_1h) == 0)
+        if (!u.seen ||
+            (u.input + u.cache_read + u.cache_write_5m + u.cache_write_1h) == 0)
             u.input = in_est;
         if (u.output < out_est)
             u.output = out_est;
@@ -92,11 +96,13 @@ static void settle(struct call *cl, const struct pick *p, int status, const char
         c = store_get(app->pool, &err);
         /* c may be NULL: a call reserved on a balance lease settles in memory. */
         if (store_settle(c, req->id, charge, !delivered, &err) < 0)
-            log_error("billing", "event=settle_failed request=%s charge=%lld reason=\"%s\"%s",
+            log_error("billing",
+                      "event=settle_failed request=%s charge=%lld reason=\"%s\"%s",
                       req->id, (long long)charge, err.msg,
                       c ? "" : " (the reaper releases it)");
         if (c && cl->admitted)
-            limits_finish(c, &cl->ki->key, req->id, delivered ? usage_total(&u) : 0, &err);
+            limits_finish(c, &cl->ki->key, req->id, delivered ? usage_total(&u) : 0,
+                          &err);
         store_put(app->pool, c);
     } else if (cl->admitted) {
         c = store_get(app->pool, &err);
@@ -122,8 +128,8 @@ static void settle(struct call *cl, const struct pick *p, int status, const char
     log.cache_write = u.cache_write_5m + u.cache_write_1h;
     log.quota = cl->reserved > 0 && charge > cl->reserved ? cl->reserved : charge;
     log.duration_ms = (int)((str_mono_us() - req->t_start_us) / 1000);
-    log.ttfb_ms = req->t_first_byte_us ? (int)((req->t_first_byte_us - req->t_start_us) / 1000)
-                                       : 0;
+    log.ttfb_ms =
+        req->t_first_byte_us ? (int)((req->t_first_byte_us - req->t_start_us) / 1000) : 0;
     log.is_stream = cl->stream;
     log.status = status;
     log.estimated = estimated || u.clamped;
@@ -163,10 +169,12 @@ static int admit(struct call *cl, struct tg_err *err)
                                          "model %s has no price and is not available",
                                          cl->model);
     if (!cl->max_output && cl->ep != EP_EMBEDDINGS)
-        cl->max_output = max_out_price > 0 ? max_out_price : req->app->cfg->max_output_default;
+        cl->max_output =
+            max_out_price > 0 ? max_out_price : req->app->cfg->max_output_default;
     cl->ppm = chancache_group_ppm(req->app, cl->ki->user_group);
     /* A true upper bound: no call has more input tokens than its body has bytes. */
-    cl->reserved = charge_reserve(&cl->price, (int64_t)req->body.len, cl->max_output, cl->ppm);
+    cl->reserved =
+        charge_reserve(&cl->price, (int64_t)req->body.len, cl->max_output, cl->ppm);
     wanted = cl->reserved;
     c = store_get(req->app->pool, err);
     if (!c)
@@ -180,8 +188,9 @@ static int admit(struct call *cl, struct tg_err *err)
         store_put(req->app->pool, c);
         cl->reserved = 0;
         if (rc == 0)
-            return err_set(err, TG_EQUOTA, "insufficient quota: this call may cost up to "
-                                           "%lld and the balance is lower",
+            return err_set(err, TG_EQUOTA,
+                           "insufficient quota: this call may cost up to "
+                           "%lld and the balance is lower",
                            (long long)wanted);
         if (rc == 2)
             return err_set(err, TG_EQUOTA, "this key's quota limit is reached");
@@ -191,7 +200,8 @@ static int admit(struct call *cl, struct tg_err *err)
         struct tg_err e2 = {0};
         /* Refused by a limit: the reservation goes straight back, nothing is charged. */
         if (cl->reserved > 0 && store_settle(c, req->id, 0, 1, &e2) < 0)
-            log_error("billing", "event=release_failed request=%s (the reaper releases it)",
+            log_error("billing",
+                      "event=release_failed request=%s (the reaper releases it)",
                       req->id);
         cl->reserved = 0;
         store_put(req->app->pool, c);
@@ -290,8 +300,8 @@ static enum attempt_end attempt(struct call *cl, const struct pick *p, int *stat
     u.headers = (const char *const *)hdrs;
     u.body = body;
     u.body_len = body_len;
-    u.connect_timeout = p->ch.connect_timeout > 0 ? p->ch.connect_timeout
-                                                  : cfg->connect_timeout;
+    u.connect_timeout =
+        p->ch.connect_timeout > 0 ? p->ch.connect_timeout : cfg->connect_timeout;
     u.first_byte_timeout = cfg->first_byte_timeout;
     u.idle_timeout = cfg->idle_timeout;
     u.total_timeout = p->ch.total_timeout > 0 ? p->ch.total_timeout : cfg->total_timeout;
@@ -307,15 +317,16 @@ static enum attempt_end attempt(struct call *cl, const struct pick *p, int *stat
     free(body);
     *status = (int)u.status;
 
-    /* Health and breaker: connect errors, timeouts, 408, 429 and 5xx count as failures. */
+    /* Health and breaker: connect errors, timeouts, 408, 429 and 5xx count as failures.
+     */
     int failed = r == UP_CONNECT || r == UP_TIMEOUT ||
                  (r == UP_OK && (u.status == 408 || u.status == 429 || u.status >= 500));
     int auth_bad = r == UP_OK && (u.status == 401 || u.status == 403);
     if (failed || auth_bad)
         metrics_upstream_error();
     if (!cl->client_gone)
-        chancache_report(p->ch.id, !failed && !auth_bad, u.retry_after, cfg->breaker_failures,
-                         cfg->breaker_cooldown);
+        chancache_report(p->ch.id, !failed && !auth_bad, u.retry_after,
+                         cfg->breaker_failures, cfg->breaker_cooldown);
     if (failed || auth_bad || (r == UP_OK && u.status < 300 && health_due(p->ch.id))) {
         c = store_get(cl->req->app->pool, &e2);
         if (c && auth_bad)
@@ -324,9 +335,9 @@ static enum attempt_end attempt(struct call *cl, const struct pick *p, int *stat
                                                      : "upstream answered 403",
                                      &e2);
         if (c)
-            store_channel_health(c, p->ch.id, failed || auth_bad ? u.error[0] ? u.error
-                                                                                : "http error"
-                                                                 : NULL,
+            store_channel_health(c, p->ch.id,
+                                 failed || auth_bad ? u.error[0] ? u.error : "http error"
+                                                    : NULL,
                                  (int)(u.ttfb_us / 1000), &e2);
         store_put(cl->req->app->pool, c);
         if (auth_bad) {
@@ -346,21 +357,27 @@ static enum attempt_end attempt(struct call *cl, const struct pick *p, int *stat
             if (r == UP_TIMEOUT)
                 err_set(err, TG_ETIMEOUT, "the upstream did not answer in time");
             else
-                err_set(err, TG_EOVERLOAD, "every channel for %s is unavailable; retry "
-                                           "shortly", cl->model);
+                err_set(err, TG_EOVERLOAD,
+                        "every channel for %s is unavailable; retry "
+                        "shortly",
+                        cl->model);
             err->retry_after = u.retry_after > 0 ? u.retry_after : 1;
             return A_RETRY;
         }
         if (r == UP_OK && u.status >= 400) {
             upstream_message(&cl->held, msg, sizeof(msg));
             *eclass = "upstream_4xx";
-            return err_set(err, u.status == 404 ? TG_ENOTFOUND
-                                : u.status == 413 ? TG_ETOOBIG : TG_EINVAL,
-                           "%s", msg), A_FAIL;
+            return err_set(err,
+                           u.status == 404   ? TG_ENOTFOUND
+                           : u.status == 413 ? TG_ETOOBIG
+                                             : TG_EINVAL,
+                           "%s", msg),
+                   A_FAIL;
         }
         if (r != UP_OK || cl->too_big || read_held(cl) != 0) {
             *eclass = cl->too_big ? "too_big" : r != UP_OK ? "upstream" : "malformed";
-            return err_set(err, TG_EUPSTREAM, "the upstream response was invalid"), A_FAIL;
+            return err_set(err, TG_EUPSTREAM, "the upstream response was invalid"),
+                   A_FAIL;
         }
         return A_DONE; /* a held (non-stream) body: sent by the caller */
     }
@@ -379,7 +396,8 @@ static enum attempt_end attempt(struct call *cl, const struct pick *p, int *stat
             err_set(&se, TG_EUPSTREAM, "upstream stream failed");
         *eclass = r == UP_TIMEOUT ? "timeout" : cl->malformed ? "malformed" : "truncated";
         /* A missing [DONE] after a complete chat stream with usage is tolerated. */
-        if (!(r == UP_OK && cl->ud == USAGE_OPENAI_CHAT && cl->usage.seen && !cl->malformed))
+        if (!(r == UP_OK && cl->ud == USAGE_OPENAI_CHAT && cl->usage.seen &&
+              !cl->malformed))
             relay_stream_error(cl, &se);
         else
             *eclass = NULL, cl->terminal = 1;
@@ -397,7 +415,8 @@ static void send_held(struct call *cl)
 
 static int count_tokens_locally(struct call *cl)
 {
-    json_t *out = json_pack("{s:I}", "input_tokens", (json_int_t)(cl->req->body.len / 4 + 1));
+    json_t *out =
+        json_pack("{s:I}", "input_tokens", (json_int_t)(cl->req->body.len / 4 + 1));
     int rc = response_send_json(cl->req, 200, out);
 
     json_decref(out);
@@ -448,8 +467,8 @@ int relay_call(struct tg_request *req, enum relay_endpoint ep, struct tg_err *er
         used = &picks[tries];
         end = attempt(&cl, used, &status, &eclass, &aerr);
         if (end == A_RETRY && tries + 1 < n && !req->app->draining) {
-            log_info("relay", "event=failover channel=%lld reason=%s", (long long)used->ch.id,
-                     eclass ? eclass : "-");
+            log_info("relay", "event=failover channel=%lld reason=%s",
+                     (long long)used->ch.id, eclass ? eclass : "-");
             continue;
         }
         if (end != A_DONE)
@@ -461,8 +480,9 @@ int relay_call(struct tg_request *req, enum relay_endpoint ep, struct tg_err *er
     delivered = end == A_DONE && req->bytes_out > 0;
     if (req->started && cl.stream)
         metrics_streams(-1);
-    settle(&cl, used, end == A_DONE ? (status ? status : 200)
-                                    : response_status_for(err->code, req->dialect),
+    settle(&cl, used,
+           end == A_DONE ? (status ? status : 200)
+                         : response_status_for(err->code, req->dialect),
            eclass, delivered);
     rc = end == A_DONE ? 0 : -1;
     if (end == A_DONE && !req->started)
@@ -498,21 +518,20 @@ int relay_models(struct tg_request *req, struct tg_err *err)
     json_array_foreach(ids, i, v)
     {
         const char *id = json_string_value(v);
-        json_array_append_new(data, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "id", id,
-                                              "type", "model", "object", "model",
-                                              "display_name", id, "created", 1700000000,
-                                              "created_at", "2023-11-14T22:13:20Z",
-                                              "owned_by", strncmp(id, "claude", 6) == 0
-                                                              ? "anthropic"
-                                                              : "openai"));
+        json_array_append_new(
+            data, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "id", id, "type",
+                            "model", "object", "model", "display_name", id, "created",
+                            1700000000, "created_at", "2023-11-14T22:13:20Z", "owned_by",
+                            strncmp(id, "claude", 6) == 0 ? "anthropic" : "openai"));
     }
-    out = json_pack("{s:s, s:o, s:b, s:s?, s:s?}", "object", "list", "data", data, "has_more",
-                    0, "first_id",
-                    json_array_size(ids) ? json_string_value(json_array_get(ids, 0)) : NULL,
-                    "last_id",
-                    json_array_size(ids)
-                        ? json_string_value(json_array_get(ids, json_array_size(ids) - 1))
-                        : NULL);
+    out =
+        json_pack("{s:s, s:o, s:b, s:s?, s:s?}", "object", "list", "data", data,
+                  "has_more", 0, "first_id",
+                  json_array_size(ids) ? json_string_value(json_array_get(ids, 0)) : NULL,
+                  "last_id",
+                  json_array_size(ids)
+                      ? json_string_value(json_array_get(ids, json_array_size(ids) - 1))
+                      : NULL);
     (void)anthropic;
     rc = response_send_json(req, 200, out);
     json_decref(out);

@@ -21,8 +21,8 @@ enum relay_endpoint {
 };
 
 /* Relay one call of the authenticated key (req->who.key). Sends the response (or, after
- * the first byte, ends the stream with an error event). Returns 0, or -1 with err set when
- * nothing was sent yet. */
+ * the first byte, ends the stream with an error event). Returns 0, or -1 with err set
+ * when nothing was sent yet. */
 int relay_call(struct tg_request *req, enum relay_endpoint ep, struct tg_err *err);
 /* GET /v1/models for the key: models of enabled channels it may use. */
 int relay_models(struct tg_request *req, struct tg_err *err);
@@ -32,7 +32,8 @@ int relay_channel_test(struct tg_app *app, int64_t channel_id, json_t **result,
                        struct tg_err *err);
 
 /* At startup: every channel key must decrypt with the configured master key. Returns 0
- * (all good), 1 (database unreachable: not checked), or -1 with err naming the problem. */
+ * (all good), 1 (database unreachable: not checked), or -1 with err naming the problem.
+ */
 int relay_check_channel_keys(const struct tg_config *cfg, struct tg_err *err);
 
 /* Per-worker background work (usage-log writer, reservation reaper). Start after the

@@ -16,34 +16,34 @@
 #define ERROR_BODY_MAX (64 * 1024)
 
 struct call {
-    struct tg_request *req;           /* borrowed */
+    struct tg_request *req; /* borrowed */
     enum relay_endpoint ep;
-    enum dialect_kind ud;             /* how usage is read */
+    enum dialect_kind ud; /* how usage is read */
     enum chan_family fam;
-    const struct apikey_info *ki;     /* borrowed from req->who.key */
-    json_t *body;                     /* owned: the parsed request */
-    const char *model;                /* borrowed from body */
-    char sticky[160];                 /* conversation key for sticky routing */
-    int stream;                       /* the client asked for a stream */
-    int added_usage;                  /* we asked upstream for include_usage */
+    const struct apikey_info *ki; /* borrowed from req->who.key */
+    json_t *body;                 /* owned: the parsed request */
+    const char *model;            /* borrowed from body */
+    char sticky[160];             /* conversation key for sticky routing */
+    int stream;                   /* the client asked for a stream */
+    int added_usage;              /* we asked upstream for include_usage */
     struct price price;
-    int64_t ppm;                      /* group multiplier */
+    int64_t ppm; /* group multiplier */
     int64_t max_output, reserved;
-    int admitted;                     /* limits_admit succeeded */
+    int admitted; /* limits_admit succeeded */
 
     /* the current attempt */
-    const struct pick *pick;          /* borrowed */
-    const char *content_type;         /* borrowed from the upstream call, during it */
-    char held_type[64];               /* its copy, for sending a held body afterwards */
-    struct buf held;                  /* non-stream body or upstream error body */
+    const struct pick *pick;  /* borrowed */
+    const char *content_type; /* borrowed from the upstream call, during it */
+    char held_type[64];       /* its copy, for sending a held body afterwards */
+    struct buf held;          /* non-stream body or upstream error body */
     struct sse_parser sse;
     struct usage usage;
-    int64_t out_chars;                /* text delivered, for estimates */
-    int64_t in_tokens_hint;           /* input tokens seen in a stream start */
-    int terminal;                     /* the stream's terminal event arrived */
-    int upstream_error_event;         /* the upstream sent an error event mid-stream */
-    int malformed;                    /* the upstream stream could not be parsed */
-    int too_big;                      /* over max_stream_bytes */
+    int64_t out_chars;        /* text delivered, for estimates */
+    int64_t in_tokens_hint;   /* input tokens seen in a stream start */
+    int terminal;             /* the stream's terminal event arrived */
+    int upstream_error_event; /* the upstream sent an error event mid-stream */
+    int malformed;            /* the upstream stream could not be parsed */
+    int too_big;              /* over max_stream_bytes */
     int client_gone;
     int64_t last_write_us;
 };
@@ -54,10 +54,12 @@ int relay_parse_request(struct call *cl, struct tg_err *err);
 /* The upstream body (malloc'd) for pick p, length in *len. */
 char *relay_upstream_body(struct call *cl, const struct pick *p, size_t *len);
 /* The upstream URL into out. */
-void relay_upstream_url(const struct call *cl, const struct pick *p, char *out, size_t cap);
+void relay_upstream_url(const struct call *cl, const struct pick *p, char *out,
+                        size_t cap);
 /* Header lines for the upstream (NULL-terminated, each malloc'd; free with
  * relay_free_headers). key is the channel's plaintext secret. */
-char **relay_upstream_headers(const struct call *cl, const struct pick *p, const char *key);
+char **relay_upstream_headers(const struct call *cl, const struct pick *p,
+                              const char *key);
 void relay_free_headers(char **h);
 /* The service of an endpoint (claude, codex, openai). */
 const char *relay_service(enum relay_endpoint ep);

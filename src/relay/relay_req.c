@@ -15,20 +15,26 @@ const char *relay_service(enum relay_endpoint ep)
 {
     switch (ep) {
     case EP_MESSAGES:
-    case EP_COUNT_TOKENS: return "claude";
+    case EP_COUNT_TOKENS:
+        return "claude";
     case EP_RESPONSES:
-    case EP_RESPONSES_COMPACT: return "codex";
-    default: return "openai";
+    case EP_RESPONSES_COMPACT:
+        return "codex";
+    default:
+        return "openai";
     }
 }
 
 const char *relay_endpoint_path(enum relay_endpoint ep)
 {
     static const char *const paths[EP_COUNT] = {
-        [EP_CHAT] = "/v1/chat/completions", [EP_COMPLETIONS] = "/v1/completions",
-        [EP_EMBEDDINGS] = "/v1/embeddings",  [EP_RESPONSES] = "/v1/responses",
+        [EP_CHAT] = "/v1/chat/completions",
+        [EP_COMPLETIONS] = "/v1/completions",
+        [EP_EMBEDDINGS] = "/v1/embeddings",
+        [EP_RESPONSES] = "/v1/responses",
         [EP_RESPONSES_COMPACT] = "/v1/responses/compact",
-        [EP_MESSAGES] = "/v1/messages",      [EP_COUNT_TOKENS] = "/v1/messages/count_tokens",
+        [EP_MESSAGES] = "/v1/messages",
+        [EP_COUNT_TOKENS] = "/v1/messages/count_tokens",
     };
     return paths[ep];
 }
@@ -41,7 +47,8 @@ static int opt_max(json_t *body, const char *field, int64_t *out, struct tg_err 
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_integer(v) || json_integer_value(v) < 1)
-        return err_set_field(err, TG_EINVAL, field, "%s must be a positive integer", field);
+        return err_set_field(err, TG_EINVAL, field, "%s must be a positive integer",
+                             field);
     *out = json_integer_value(v);
     return 0;
 }
@@ -57,23 +64,30 @@ static int check_shape(struct call *cl, struct tg_err *err)
     case EP_COUNT_TOKENS:
         v = json_object_get(b, "messages");
         if (!json_is_array(v) || json_array_size(v) == 0)
-            return err_set_field(err, TG_EINVAL, "messages", "messages must be a non-empty "
-                                                             "array");
+            return err_set_field(err, TG_EINVAL, "messages",
+                                 "messages must be a non-empty "
+                                 "array");
         for (size_t i = 0; i < json_array_size(v); i++)
             if (!json_is_object(json_array_get(v, i)))
                 return err_set_field(err, TG_EINVAL, "messages",
                                      "messages[%zu] must be an object", i);
         break;
-    case EP_COMPLETIONS: need = "prompt"; break;
-    case EP_EMBEDDINGS: need = "input"; break;
+    case EP_COMPLETIONS:
+        need = "prompt";
+        break;
+    case EP_EMBEDDINGS:
+        need = "input";
+        break;
     case EP_RESPONSES:
     case EP_RESPONSES_COMPACT:
         v = json_object_get(b, "input");
         if (v && !json_is_string(v) && !json_is_array(v))
-            return err_set_field(err, TG_EINVAL, "input", "input must be a string or an "
-                                                          "array");
+            return err_set_field(err, TG_EINVAL, "input",
+                                 "input must be a string or an "
+                                 "array");
         break;
-    default: break;
+    default:
+        break;
     }
     if (need && !json_object_get(b, need))
         return err_set_field(err, TG_EINVAL, need, "%s is required", need);
@@ -102,8 +116,8 @@ static void find_sticky(struct call *cl)
 {
     static const char *const headers[] = {"x-claude-code-session-id", "session_id",
                                           "session-id", "x-session-id", NULL};
-    static const char *const fields[] = {"session_id", "conversation_id", "prompt_cache_key",
-                                         NULL};
+    static const char *const fields[] = {"session_id", "conversation_id",
+                                         "prompt_cache_key", NULL};
     json_t *meta = json_object_get(cl->body, "metadata");
     const char *uid = json_string_value(json_object_get(meta, "user_id"));
 
@@ -169,7 +183,8 @@ int relay_parse_request(struct call *cl, struct tg_err *err)
         if (opt_max(cl->body, "max_output_tokens", &mo, err) != 0)
             return -1;
         break;
-    default: break;
+    default:
+        break;
     }
     cl->max_output = mo > MAX_OUTPUT_CAP ? MAX_OUTPUT_CAP : mo;
     find_sticky(cl);
@@ -209,7 +224,8 @@ char *relay_upstream_body(struct call *cl, const struct pick *p, size_t *len)
     return out;
 }
 
-void relay_upstream_url(const struct call *cl, const struct pick *p, char *out, size_t cap)
+void relay_upstream_url(const struct call *cl, const struct pick *p, char *out,
+                        size_t cap)
 {
     char base[520];
     size_t n;
@@ -241,7 +257,8 @@ static int push(char **h, int *n, int max, const char *name, const char *value)
     return 0;
 }
 
-char **relay_upstream_headers(const struct call *cl, const struct pick *p, const char *key)
+char **relay_upstream_headers(const struct call *cl, const struct pick *p,
+                              const char *key)
 {
     enum { MAXH = 16 };
     char **h = calloc(MAXH, sizeof(*h));

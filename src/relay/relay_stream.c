@@ -45,8 +45,8 @@ static int is_terminal(enum dialect_kind d, const char *type)
     if (d == USAGE_ANTHROPIC)
         return strcmp(type, "message_stop") == 0;
     if (d == USAGE_RESPONSES)
-        return !strcmp(type, "response.completed") || !strcmp(type, "response.incomplete") ||
-               !strcmp(type, "response.failed");
+        return !strcmp(type, "response.completed") ||
+               !strcmp(type, "response.incomplete") || !strcmp(type, "response.failed");
     return 0;
 }
 
@@ -63,7 +63,8 @@ static int is_added_usage_chunk(const struct call *cl, const json_t *data)
     const json_t *choices = json_object_get(data, "choices");
 
     return cl->added_usage && cl->ud == USAGE_OPENAI_CHAT && json_is_array(choices) &&
-           json_array_size(choices) == 0 && json_is_object(json_object_get(data, "usage"));
+           json_array_size(choices) == 0 &&
+           json_is_object(json_object_get(data, "usage"));
 }
 
 static int forward(struct call *cl, const char *bytes, size_t len)
@@ -95,7 +96,8 @@ static int on_event(void *ctx, const struct sse_event *ev)
         cl->malformed = 1;
         return 1;
     }
-    type = ev->event && *ev->event ? ev->event : json_string_value(json_object_get(data, "type"));
+    type = ev->event && *ev->event ? ev->event
+                                   : json_string_value(json_object_get(data, "type"));
     usage_from_event(cl->ud, type, data, &cl->usage);
     cl->out_chars += delta_chars(cl->ud, data);
     if (is_terminal(cl->ud, type))
@@ -125,11 +127,13 @@ int relay_on_body(void *ctx, long status, const char *data, size_t len)
         /* Error bodies are read for their message, never passed through; keep a bit. */
         if (cl->held.len < ERROR_BODY_MAX)
             buf_append(&cl->held, data,
-                       len < ERROR_BODY_MAX - cl->held.len ? len
-                                                           : ERROR_BODY_MAX - cl->held.len);
+                       len < ERROR_BODY_MAX - cl->held.len
+                           ? len
+                           : ERROR_BODY_MAX - cl->held.len);
         return 0;
     }
-    if (!cl->stream || !cl->content_type || strncmp(cl->content_type, "text/event-stream", 17))
+    if (!cl->stream || !cl->content_type ||
+        strncmp(cl->content_type, "text/event-stream", 17))
         return hold(cl, data, len, (size_t)cl->req->app->cfg->max_stream_bytes);
     if (!cl->req->started) {
         if (response_stream_begin(cl->req, 200, "text/event-stream") != 0) {
@@ -180,8 +184,8 @@ static int responses_failed(struct call *cl, struct buf *out, const json_t *erro
 
     snprintf(id, sizeof(id), "resp_%s", cl->req->id);
     ev = json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:O?, s:O?}}}", "type", "response.failed",
-                   "response", "id", id, "object", "response", "status", "failed", "error",
-                   "code", json_object_get(error, "code"), "message",
+                   "response", "id", id, "object", "response", "status", "failed",
+                   "error", "code", json_object_get(error, "code"), "message",
                    json_object_get(error, "message"));
     text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
     rc = text ? sse_format_event(out, "response.failed", text, strlen(text)) : -1;
@@ -201,8 +205,9 @@ void relay_stream_error(struct call *cl, const struct tg_err *err)
     if (cl->ud == USAGE_RESPONSES) {
         /* Responses streams end with an error event in their own shape. */
         json_decref(body);
-        body = json_pack("{s:s, s:s, s:s}", "type", "error", "code", err_name(err->code),
-                         "message", err->code == TG_EINTERNAL ? "internal error" : err->msg);
+        body =
+            json_pack("{s:s, s:s, s:s}", "type", "error", "code", err_name(err->code),
+                      "message", err->code == TG_EINTERNAL ? "internal error" : err->msg);
     }
     text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     if (!text)

@@ -1,6 +1,6 @@
-/* sse_parse: incremental Server-Sent Events parser. Bytes go in as they arrive (any split),
- * whole events come out through a callback. Tolerates CRLF, comments, a missing final
- * blank line at end of stream (sse_finish). */
+/* sse_parse: incremental Server-Sent Events parser. Bytes go in as they arrive (any
+ * split), whole events come out through a callback. Tolerates CRLF, comments, a missing
+ * final blank line at end of stream (sse_finish). */
 #ifndef TG_SSE_PARSE_H
 #define TG_SSE_PARSE_H
 
@@ -15,7 +15,7 @@ struct sse_event {
     const char *event; /* "" when no event: field (borrowed, valid during the callback) */
     const char *data;  /* data lines joined by "\n" (borrowed) */
     size_t data_len;
-    const char *raw;   /* the event's bytes as received, including the ending blank line */
+    const char *raw; /* the event's bytes as received, including the ending blank line */
     size_t raw_len;
 };
 
@@ -28,9 +28,9 @@ struct sse_parser {
     struct buf data;  /* joined data */
     struct buf raw;   /* raw bytes of the event so far */
     int has_data;
-    int saw_cr;       /* last byte was CR: a following LF belongs to it */
-    int error;        /* 1 after an over-long line or event */
-    int junk;         /* lines that were no comment, data, event, id or retry field */
+    int saw_cr; /* last byte was CR: a following LF belongs to it */
+    int error;  /* 1 after an over-long line or event */
+    int junk;   /* lines that were no comment, data, event, id or retry field */
 };
 
 void sse_init(struct sse_parser *p);

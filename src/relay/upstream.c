@@ -76,7 +76,9 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ctx)
             x->u->retry_after = 0; /* a new response (after 100-continue) */
             x->u->content_type[0] = '\0';
         } else if (strncasecmp(line, "retry-after:", 12) == 0) {
-            x->u->retry_after = (int)strtol(line + 12, NULL, 10) > 0 ? (int)strtol(line + 12, NULL, 10) : 0;
+            x->u->retry_after = (int)strtol(line + 12, NULL, 10) > 0
+                                    ? (int)strtol(line + 12, NULL, 10)
+                                    : 0;
         } else if (strncasecmp(line, "content-type:", 13) == 0) {
             const char *v = line + 13;
             while (*v == ' ')

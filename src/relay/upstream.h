@@ -9,11 +9,11 @@
 #include "config/config.h"
 
 enum upstream_result {
-    UP_OK,          /* the transfer completed */
-    UP_CONNECT,     /* could not connect (or the address was refused) */
-    UP_TIMEOUT,     /* connect, first byte, idle or total deadline passed */
-    UP_STOPPED,     /* the body callback asked to stop (e.g. the client left) */
-    UP_IO,          /* the upstream cut the transfer or sent garbage */
+    UP_OK,      /* the transfer completed */
+    UP_CONNECT, /* could not connect (or the address was refused) */
+    UP_TIMEOUT, /* connect, first byte, idle or total deadline passed */
+    UP_STOPPED, /* the body callback asked to stop (e.g. the client left) */
+    UP_IO,      /* the upstream cut the transfer or sent garbage */
 };
 
 struct upstream_call {
@@ -32,11 +32,11 @@ struct upstream_call {
     void *ctx;
     /* out */
     long status;
-    int retry_after;        /* from the upstream's Retry-After, seconds */
+    int retry_after; /* from the upstream's Retry-After, seconds */
     char content_type[64];
-    int64_t ttfb_us;        /* to the first response byte */
-    int got_body;           /* at least one body byte arrived */
-    char error[128];        /* what went wrong, safe to log (no secrets) */
+    int64_t ttfb_us; /* to the first response byte */
+    int got_body;    /* at least one body byte arrived */
+    char error[128]; /* what went wrong, safe to log (no secrets) */
 };
 
 /* Run the call on this thread's reused handle (keeps upstream connections alive). */

@@ -86,7 +86,8 @@ static void *writer_main(void *arg)
         flush_leases(app, done && n == 0);
         if (done && n == 0)
             break;
-        if (app->worker_index == 0 && str_mono_us() - last_reap > REAP_EVERY * 1000000LL) {
+        if (app->worker_index == 0 &&
+            str_mono_us() - last_reap > REAP_EVERY * 1000000LL) {
             reap(app);
             last_reap = str_mono_us();
         }

@@ -20,8 +20,9 @@ struct route {
     const char *pattern; /* segments; ":name" matches one non-empty segment */
     route_fn fn;
     enum auth_kind auth;
-    enum dialect dialect; /* DIALECT_OPENAI routes answer Anthropic when the path says so */
-    const char *name;     /* metrics label */
+    enum dialect
+        dialect;      /* DIALECT_OPENAI routes answer Anthropic when the path says so */
+    const char *name; /* metrics label */
 };
 
 /* The table (routes.c) and its length. */

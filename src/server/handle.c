@@ -82,8 +82,8 @@ static int read_body(struct tg_request *req, struct tg_err *err)
                        (long long)req->app->cfg->max_body_bytes);
     while ((int64_t)req->body.len < want) {
         int64_t left = want - (int64_t)req->body.len;
-        int got = FCGX_GetStr(chunk, left < (int64_t)sizeof(chunk) ? (int)left : (int)sizeof(chunk),
-                              r->in);
+        int got = FCGX_GetStr(
+            chunk, left < (int64_t)sizeof(chunk) ? (int)left : (int)sizeof(chunk), r->in);
         if (got <= 0)
             return err_set(err, TG_EINVAL, "request body shorter than Content-Length");
         if (buf_append(&req->body, chunk, (size_t)got) != 0)

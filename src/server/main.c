@@ -21,20 +21,22 @@ int relay_global_init(void);
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: tollgate-fcgi [-c CONFIG] [--check] [--version]\n"
-            "  -c, --config FILE  configuration (default " TG_SYSCONFDIR "/tollgate.conf)\n"
-            "  --check            validate the configuration and secrets, then exit\n"
-            "  --version          print the version\n"
-            "Signals: SIGHUP reloads the configuration without dropping requests;\n"
-            "SIGTERM drains in-flight requests (drain_timeout) and exits.\n");
+    fprintf(f, "usage: tollgate-fcgi [-c CONFIG] [--check] [--version]\n"
+               "  -c, --config FILE  configuration (default " TG_SYSCONFDIR
+               "/tollgate.conf)\n"
+               "  --check            validate the configuration and secrets, then exit\n"
+               "  --version          print the version\n"
+               "Signals: SIGHUP reloads the configuration without dropping requests;\n"
+               "SIGTERM drains in-flight requests (drain_timeout) and exits.\n");
 }
 
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"check", no_argument, NULL, 'k'},
-        {"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
+        {"config", required_argument, NULL, 'c'},
+        {"check", no_argument, NULL, 'k'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *path = TG_SYSCONFDIR "/tollgate.conf";
@@ -44,11 +46,21 @@ int main(int argc, char **argv)
 
     while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'c': path = optarg; break;
-        case 'k': check = 1; break;
-        case 'V': printf("tollgate-fcgi %s\n", PACKAGE_VERSION); return 0;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'c':
+            path = optarg;
+            break;
+        case 'k':
+            check = 1;
+            break;
+        case 'V':
+            printf("tollgate-fcgi %s\n", PACKAGE_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (config_load(&cfg, path, &err) != 0 || config_load_secrets(&cfg, &err) != 0) {

@@ -21,7 +21,7 @@
 #define MAX_WORKERS 64
 
 struct worker_slot {
-    pid_t pid;      /* 0 = empty */
+    pid_t pid; /* 0 = empty */
     int generation;
     int index;
     int64_t started_us;
@@ -41,8 +41,8 @@ static int listen_unix(const char *path, int mode)
     if (fd < 0)
         return -1;
     unlink(path);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, (mode_t)mode) != 0 ||
-        listen(fd, 1024) != 0) {
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        chmod(path, (mode_t)mode) != 0 || listen(fd, 1024) != 0) {
         close(fd);
         return -1;
     }
@@ -112,8 +112,8 @@ static pid_t spawn(const struct tg_config *cfg, int listen_fd, int index, int ge
             break;
         }
     }
-    log_info("master", "event=worker_started pid=%d index=%d generation=%d", (int)pid, index,
-             generation);
+    log_info("master", "event=worker_started pid=%d index=%d generation=%d", (int)pid,
+             index, generation);
     return pid;
 }
 
@@ -152,7 +152,8 @@ static void reap(const struct tg_config *cfg, int listen_fd, int generation, int
             log_warn("master", "event=worker_died pid=%d index=%d status=%d", (int)pid,
                      w.index, status);
             metrics_worker_restart();
-            /* A worker that dies within a second of starting is crash-looping: slow down. */
+            /* A worker that dies within a second of starting is crash-looping: slow down.
+             */
             if (str_mono_us() - w.started_us < 1000000)
                 sleep(1);
             spawn(cfg, listen_fd, w.index, generation, started_us);
@@ -195,8 +196,8 @@ int master_run(const char *config_path, struct tg_config *cfg, int listen_fd)
     sigprocmask(SIG_BLOCK, &set, NULL);
     for (int i = 0; i < cfg->workers; i++)
         spawn(cfg, listen_fd, i, generation, started_us);
-    log_info("master", "event=ready pid=%d workers=%d threads=%d listen=%s", (int)getpid(),
-             cfg->workers, cfg->threads, cfg->listen);
+    log_info("master", "event=ready pid=%d workers=%d threads=%d listen=%s",
+             (int)getpid(), cfg->workers, cfg->threads, cfg->listen);
     for (;;) {
         int sig = sigtimedwait(&set, NULL, &tick);
 

@@ -5,10 +5,10 @@
 
 #include "server/metrics.h"
 
-#define NCLASS   6 /* 1xx..5xx and "other" */
-static const int64_t buckets_us[] = {1000,    5000,    10000,    25000,    50000,  100000,
-                                     250000,  500000,  1000000,  2500000,  5000000, 10000000,
-                                     30000000, 60000000};
+#define NCLASS 6 /* 1xx..5xx and "other" */
+static const int64_t buckets_us[] = {1000,    5000,     10000,    25000,   50000,
+                                     100000,  250000,   500000,   1000000, 2500000,
+                                     5000000, 10000000, 30000000, 60000000};
 #define NBUCKET ((int)(sizeof(buckets_us) / sizeof(buckets_us[0])))
 
 struct shm_block {
@@ -137,27 +137,28 @@ void metrics_render(struct buf *out, const char *(*route_name)(int i))
         for (int c = 0; c < NCLASS; c++) {
             int64_t v = get(&shm->req[r * NCLASS + c]);
             if (v)
-                buf_printf(out, "tollgate_requests_total{route=\"%s\",status=\"%s\"} %lld\n",
-                           r < shm->nroutes ? route_name(r) : "unmatched", cls[c],
-                           (long long)v);
+                buf_printf(
+                    out, "tollgate_requests_total{route=\"%s\",status=\"%s\"} %lld\n",
+                    r < shm->nroutes ? route_name(r) : "unmatched", cls[c], (long long)v);
         }
-    buf_printf(out,
-               "# HELP tollgate_inflight_requests Requests being served now.\n"
-               "# TYPE tollgate_inflight_requests gauge\ntollgate_inflight_requests %lld\n"
-               "# HELP tollgate_open_streams Streams being relayed now.\n"
-               "# TYPE tollgate_open_streams gauge\ntollgate_open_streams %lld\n"
-               "# HELP tollgate_upstream_errors_total Failed upstream attempts.\n"
-               "# TYPE tollgate_upstream_errors_total counter\n"
-               "tollgate_upstream_errors_total %lld\n"
-               "# HELP tollgate_worker_restarts_total Workers replaced after dying.\n"
-               "# TYPE tollgate_worker_restarts_total counter\n"
-               "tollgate_worker_restarts_total %lld\n"
-               "# HELP tollgate_quota_charged_total Quota charged for calls.\n"
-               "# TYPE tollgate_quota_charged_total counter\n"
-               "tollgate_quota_charged_total %lld\n",
-               (long long)get(&shm->inflight), (long long)get(&shm->streams),
-               (long long)get(&shm->upstream_errors), (long long)get(&shm->worker_restarts),
-               (long long)get(&shm->quota));
+    buf_printf(
+        out,
+        "# HELP tollgate_inflight_requests Requests being served now.\n"
+        "# TYPE tollgate_inflight_requests gauge\ntollgate_inflight_requests %lld\n"
+        "# HELP tollgate_open_streams Streams being relayed now.\n"
+        "# TYPE tollgate_open_streams gauge\ntollgate_open_streams %lld\n"
+        "# HELP tollgate_upstream_errors_total Failed upstream attempts.\n"
+        "# TYPE tollgate_upstream_errors_total counter\n"
+        "tollgate_upstream_errors_total %lld\n"
+        "# HELP tollgate_worker_restarts_total Workers replaced after dying.\n"
+        "# TYPE tollgate_worker_restarts_total counter\n"
+        "tollgate_worker_restarts_total %lld\n"
+        "# HELP tollgate_quota_charged_total Quota charged for calls.\n"
+        "# TYPE tollgate_quota_charged_total counter\n"
+        "tollgate_quota_charged_total %lld\n",
+        (long long)get(&shm->inflight), (long long)get(&shm->streams),
+        (long long)get(&shm->upstream_errors), (long long)get(&shm->worker_restarts),
+        (long long)get(&shm->quota));
     buf_puts(out, "# HELP tollgate_tokens_total Tokens billed by kind.\n"
                   "# TYPE tollgate_tokens_total counter\n");
     for (int k = 0; k < MT_KINDS; k++)

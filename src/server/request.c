@@ -37,14 +37,6 @@ const char *request_path_param(const struct tg_request *req, int i)
     return i >= 0 && i < req->nparams ? req->params[i] : NULL;
 }
 
-static int hexv(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 int request_query(const struct tg_request *req, const char *key, char *out, size_t cap)
 {
     const char *p = req->query;
@@ -60,8 +52,9 @@ int request_query(const struct tg_request *req, const char *key, char *out, size
             size_t n = 0;
 
             while (v < end && n + 1 < cap) {
-                if (*v == '%' && end - v >= 3 && hexv(v[1]) >= 0 && hexv(v[2]) >= 0) {
-                    out[n++] = (char)(hexv(v[1]) << 4 | hexv(v[2]));
+                if (*v == '%' && end - v >= 3 && str_hexval(v[1]) >= 0 &&
+                    str_hexval(v[2]) >= 0) {
+                    out[n++] = (char)(str_hexval(v[1]) << 4 | str_hexval(v[2]));
                     v += 3;
                 } else {
                     out[n++] = *v == '+' ? ' ' : *v;
@@ -114,10 +107,10 @@ json_t *request_json(const struct tg_request *req, struct tg_err *err)
     if (!str_valid_utf8(req->body.ptr, req->body.len))
         return err_set(err, TG_EINVAL, "request body is not valid UTF-8"), NULL;
     if (json_too_deep(req->body.ptr, req->body.len))
-        return err_set(err, TG_EINVAL, "JSON nested deeper than %d levels", JSON_MAX_DEPTH),
+        return err_set(err, TG_EINVAL, "JSON nested deeper than %d levels",
+                       JSON_MAX_DEPTH),
                NULL;
-    j = json_loadb(req->body.ptr, req->body.len, JSON_REJECT_DUPLICATES,
-                   &jerr);
+    j = json_loadb(req->body.ptr, req->body.len, JSON_REJECT_DUPLICATES, &jerr);
     if (!j)
         return err_set(err, TG_EINVAL, "invalid JSON: %s (line %d, column %d)", jerr.text,
                        jerr.line, jerr.column),

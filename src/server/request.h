@@ -22,7 +22,7 @@ enum dialect { DIALECT_OPENAI, DIALECT_ANTHROPIC, DIALECT_PORTAL };
 struct tg_app {
     const struct tg_config *cfg;
     struct store_pool *pool;
-    int64_t started_us;   /* wall clock at master start */
+    int64_t started_us; /* wall clock at master start */
     int worker_index;
     volatile int draining; /* set when a drain began: handlers finish, no new streams */
 };
@@ -30,9 +30,9 @@ struct tg_app {
 /* Who the router authenticated (filled before the handler runs). */
 struct tg_principal {
     int64_t user_id;
-    int64_t key_id;      /* API key calls */
-    int64_t session_id;  /* portal sessions */
-    int64_t partner_id;  /* signed partner calls */
+    int64_t key_id;     /* API key calls */
+    int64_t session_id; /* portal sessions */
+    int64_t partner_id; /* signed partner calls */
     int is_admin;
     struct apikey_info *key; /* owned: the key's limits and permissions (API key calls) */
 };
@@ -40,26 +40,26 @@ struct tg_principal {
 #define REQUEST_MAX_PARAMS 4
 
 struct tg_request {
-    struct tg_app *app;        /* borrowed */
-    void *fcgx;                /* FCGX_Request *, server/ only */
-    const char *method;        /* borrowed from the FastCGI environment */
-    char path[1024];           /* REQUEST_URI without the query */
-    const char *query;         /* after '?', or "" */
-    char id[33];               /* request id, hex */
+    struct tg_app *app; /* borrowed */
+    void *fcgx;         /* FCGX_Request *, server/ only */
+    const char *method; /* borrowed from the FastCGI environment */
+    char path[1024];    /* REQUEST_URI without the query */
+    const char *query;  /* after '?', or "" */
+    char id[33];        /* request id, hex */
     char client_ip[64];
-    struct buf body;           /* owned, bounded by max_body_bytes */
+    struct buf body; /* owned, bounded by max_body_bytes */
     enum dialect dialect;
     const struct route *route; /* borrowed from the route table */
     int route_index;
     const char *params[REQUEST_MAX_PARAMS]; /* owned copies of :id style path parts */
     int nparams;
     struct tg_principal who;
-    struct buf extra_headers;  /* owned: "Name: value\r\n" lines to add to the response */
-    int started;               /* headers written: the status can no longer change */
+    struct buf extra_headers; /* owned: "Name: value\r\n" lines to add to the response */
+    int started;              /* headers written: the status can no longer change */
     int status;
-    int client_gone;           /* a write failed: stop sending */
-    int64_t t_start_us;        /* monotonic */
-    int64_t t_first_byte_us;   /* monotonic, 0 until the first body byte */
+    int client_gone;         /* a write failed: stop sending */
+    int64_t t_start_us;      /* monotonic */
+    int64_t t_first_byte_us; /* monotonic, 0 until the first body byte */
     int64_t bytes_out;
 };
 
@@ -97,7 +97,8 @@ json_t *response_error_body(enum dialect d, const struct tg_err *err, const char
 
 /* Start a streamed response: status, Content-Type, no-cache, X-Accel-Buffering: no. */
 int response_stream_begin(struct tg_request *req, int status, const char *content_type);
-/* Write bytes and flush them through FastCGI. Returns 0, or -1 once the client is gone. */
+/* Write bytes and flush them through FastCGI. Returns 0, or -1 once the client is gone.
+ */
 int response_write(struct tg_request *req, const void *data, size_t len);
 
 #endif

@@ -1,4 +1,5 @@
-/* worker: one process of T threads looping on FCGX_Accept_r, drained by a signal thread. */
+/* worker: one process of T threads looping on FCGX_Accept_r, drained by a signal thread.
+ */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -118,7 +119,8 @@ static void drain(struct thread_slot *slots, int n, int timeout_s)
         log_warn("worker", "event=drain_deadline busy=%d", busy);
 }
 
-void worker_main(const struct tg_config *cfg, int listen_fd, int index, int64_t started_us)
+void worker_main(const struct tg_config *cfg, int listen_fd, int index,
+                 int64_t started_us)
 {
     struct tg_app app = {0};
     struct thread_slot *slots;

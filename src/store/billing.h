@@ -38,8 +38,8 @@ struct usage_log {
  * goes back) and its ledger row is written by the next store_lease_flush. Idempotent: a
  * second call for the same request changes nothing and returns 0. Returns 1 settled,
  * 0 already settled / no reservation, -1 error. */
-int store_settle(struct store_conn *c, const char *request_id, int64_t charge, int released,
-                 struct tg_err *err);
+int store_settle(struct store_conn *c, const char *request_id, int64_t charge,
+                 int released, struct tg_err *err);
 
 /* Balance leases on (or off) in this process. Only a process that runs store_lease_flush
  * regularly (at least every second) and at exit may turn them on. */

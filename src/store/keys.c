@@ -5,19 +5,21 @@
 #include "store/keys.h"
 #include "util/str.h"
 
-#define KEY_COLS                                                                           \
-    "k.id, k.user_id, k.name, k.description, k.prefix, k.last4, k.status, k.services, "    \
-    "COALESCE(k.models, ''), COALESCE(k.ip_allow, ''), COALESCE(k.quota_limit, -1), "      \
-    "k.quota_used, k.rpm, k.rpd, k.tpm, k.max_concurrency, "                               \
-    "COALESCE(UNIX_TIMESTAMP(k.expires_at), 0), k.request_count, "                         \
-    "COALESCE(DATE_FORMAT(k.last_used_at, '%Y-%m-%dT%H:%i:%sZ'), ''), "                    \
+#define KEY_COLS                                                                         \
+    "k.id, k.user_id, k.name, k.description, k.prefix, k.last4, k.status, k.services, "  \
+    "COALESCE(k.models, ''), COALESCE(k.ip_allow, ''), COALESCE(k.quota_limit, -1), "    \
+    "k.quota_used, k.rpm, k.rpd, k.tpm, k.max_concurrency, "                             \
+    "COALESCE(UNIX_TIMESTAMP(k.expires_at), 0), k.request_count, "                       \
+    "COALESCE(DATE_FORMAT(k.last_used_at, '%Y-%m-%dT%H:%i:%sZ'), ''), "                  \
     "DATE_FORMAT(k.created_at, '%Y-%m-%dT%H:%i:%sZ')"
 #define KEY_NCOLS 20
 
 static const char SQL_CREATE[] =
-    "INSERT INTO api_keys (user_id, name, description, prefix, last4, key_hash, services, "
+    "INSERT INTO api_keys (user_id, name, description, prefix, last4, key_hash, "
+    "services, "
     "models, ip_allow, quota_limit, rpm, rpd, tpm, max_concurrency, expires_at, "
-    "idempotency_key) VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, 'claude,codex,openai'), ?, ?, "
+    "idempotency_key) VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, 'claude,codex,openai'), ?, "
+    "?, "
     "IF(? < 0, NULL, ?), ?, ?, ?, ?, "
     "IF(? > 0, CURRENT_TIMESTAMP(3) + INTERVAL ? DAY, NULL), ?)";
 static const char SQL_BY_HASH[] =
@@ -25,8 +27,9 @@ static const char SQL_BY_HASH[] =
     "JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?";
 static const char SQL_GET[] = "SELECT " KEY_COLS " FROM api_keys k WHERE k.id = ? "
                               "AND (? = 0 OR k.user_id = ?)";
-static const char SQL_BY_IDEM[] = "SELECT " KEY_COLS " FROM api_keys k WHERE k.user_id = ? "
-                                  "AND k.idempotency_key = ?";
+static const char SQL_BY_IDEM[] =
+    "SELECT " KEY_COLS " FROM api_keys k WHERE k.user_id = ? "
+    "AND k.idempotency_key = ?";
 static const char SQL_LIST[] = "SELECT " KEY_COLS " FROM api_keys k WHERE (? = 0 OR "
                                "k.user_id = ?) ORDER BY k.id DESC LIMIT ? OFFSET ?";
 static const char SQL_STATUS[] = "UPDATE api_keys SET status = ? WHERE id = ? "
@@ -38,14 +41,15 @@ static const char SQL_REVOKE_USER[] =
     "UPDATE api_keys SET status = 'revoked' WHERE user_id = ? AND status <> 'revoked'";
 
 int64_t store_key_create(struct store_conn *c, const struct key_new *k,
-                         const unsigned char hash[32], const char *prefix, const char *last4,
-                         struct tg_err *err)
+                         const unsigned char hash[32], const char *prefix,
+                         const char *last4, struct tg_err *err)
 {
     if (store_exec(c, SQL_CREATE, err, "issssbsssiiuuuuuus", k->user_id,
                    k->name ? k->name : "", k->description ? k->description : "", prefix,
                    last4, hash, (size_t)32, k->services, k->models, k->ip_allow,
-                   k->quota_limit, k->quota_limit, k->rpm, k->rpd, k->tpm, k->max_concurrency,
-                   k->expires_days, k->expires_days, k->idempotency_key) < 0)
+                   k->quota_limit, k->quota_limit, k->rpm, k->rpd, k->tpm,
+                   k->max_concurrency, k->expires_days, k->expires_days,
+                   k->idempotency_key) < 0)
         return -1;
     return store_insert_id(c);
 }
@@ -100,7 +104,8 @@ int store_key_by_hash(struct store_conn *c, const unsigned char hash[32],
     if (rc == 1) {
         row_to_key(r, &out->key);
         str_copy(out->user_status, sizeof(out->user_status), store_col_str(r, KEY_NCOLS));
-        str_copy(out->user_group, sizeof(out->user_group), store_col_str(r, KEY_NCOLS + 1));
+        str_copy(out->user_group, sizeof(out->user_group),
+                 store_col_str(r, KEY_NCOLS + 1));
         out->user_quota = store_col_i64(r, KEY_NCOLS + 2);
     }
     store_res_free(r);

@@ -10,16 +10,16 @@ struct key_row {
     int64_t id, user_id;
     char name[129];
     char description[513];
-    char prefix[17];      /* first APIKEY_SHOWN characters of the secret */
+    char prefix[17]; /* first APIKEY_SHOWN characters of the secret */
     char last4[5];
-    char status[12];      /* active | suspended | revoked */
-    char services[65];    /* comma list: claude,codex,openai */
-    char models[2048];    /* comma list; "" = any model */
-    char ip_allow[1024];  /* comma list of CIDRs; "" = any address */
-    int64_t quota_limit;  /* -1 = unlimited */
+    char status[12];     /* active | suspended | revoked */
+    char services[65];   /* comma list: claude,codex,openai */
+    char models[2048];   /* comma list; "" = any model */
+    char ip_allow[1024]; /* comma list of CIDRs; "" = any address */
+    int64_t quota_limit; /* -1 = unlimited */
     int64_t quota_used;
     int rpm, rpd, tpm, max_concurrency; /* 0 = no limit */
-    int64_t expires_at;   /* unix seconds; 0 = never */
+    int64_t expires_at;                 /* unix seconds; 0 = never */
     int64_t request_count;
     char last_used_at[32], created_at[32]; /* ISO 8601 or "" */
 };
@@ -35,20 +35,20 @@ struct apikey_info {
 struct key_new {
     int64_t user_id;
     const char *name, *description;
-    const char *services;  /* NULL = all */
-    const char *models;    /* NULL = any */
-    const char *ip_allow;  /* NULL = any */
-    int64_t quota_limit;   /* -1 = unlimited */
+    const char *services; /* NULL = all */
+    const char *models;   /* NULL = any */
+    const char *ip_allow; /* NULL = any */
+    int64_t quota_limit;  /* -1 = unlimited */
     int rpm, rpd, tpm, max_concurrency;
-    int expires_days;      /* 0 = never; default callers pass 365 */
+    int expires_days;            /* 0 = never; default callers pass 365 */
     const char *idempotency_key; /* NULL = none */
 };
 
 /* Insert a key whose secret hashes to hash. Returns the id or -1 (TG_ECONFLICT when the
  * (user, idempotency_key) pair exists). */
 int64_t store_key_create(struct store_conn *c, const struct key_new *k,
-                         const unsigned char hash[32], const char *prefix, const char *last4,
-                         struct tg_err *err);
+                         const unsigned char hash[32], const char *prefix,
+                         const char *last4, struct tg_err *err);
 /* The key with this digest and its owner. Returns 1, 0 (none), -1. */
 int store_key_by_hash(struct store_conn *c, const unsigned char hash[32],
                       struct apikey_info *out, struct tg_err *err);

@@ -16,7 +16,8 @@ static const char SQL_LOCK[] = "SELECT GET_LOCK('tollgate_migrate', 60)";
 static const char SQL_UNLOCK[] = "SELECT RELEASE_LOCK('tollgate_migrate')";
 static const char SQL_LEVEL[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 static const char SQL_HAS[] = "SELECT COUNT(*) FROM schema_migrations WHERE version = ?";
-static const char SQL_RECORD[] = "INSERT INTO schema_migrations (version, name) VALUES (?, ?)";
+static const char SQL_RECORD[] =
+    "INSERT INTO schema_migrations (version, name) VALUES (?, ?)";
 
 static int by_name(const void *a, const void *b)
 {
@@ -94,8 +95,8 @@ int store_schema_level(struct store_conn *c, int *level, struct tg_err *err)
     return 0;
 }
 
-static int apply_one(struct store_conn *c, const char *dir, const char *name, int *applied,
-                     struct tg_err *err)
+static int apply_one(struct store_conn *c, const char *dir, const char *name,
+                     int *applied, struct tg_err *err)
 {
     int v = version_of(name);
     int64_t has = 0;

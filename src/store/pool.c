@@ -13,8 +13,8 @@
 #include "store/store.h"
 #include "util/log.h"
 
-#define STMT_CACHE   128 /* statements per connection; a power of two */
-#define MAX_PARAMS   32
+#define STMT_CACHE 128 /* statements per connection; a power of two */
+#define MAX_PARAMS 32
 
 struct stmt_slot {
     const char *sql; /* key: the address of a static string */
@@ -22,12 +22,12 @@ struct stmt_slot {
 };
 
 struct store_conn {
-    MYSQL *my;      /* NULL until connected */
-    int broken;     /* saw a lost connection: close before reuse */
+    MYSQL *my;  /* NULL until connected */
+    int broken; /* saw a lost connection: close before reuse */
     int in_tx;
     int in_use;
-    int need_ping;  /* idle a while, or a sibling lost its connection: check first */
-    int used;       /* ran a statement since store_get */
+    int need_ping;     /* idle a while, or a sibling lost its connection: check first */
+    int used;          /* ran a statement since store_get */
     int64_t last_used; /* of the last store_put after a statement (taken and put back
                         * unused, a connection is no fresher: it keeps its ping due) */
     int64_t last_id;
@@ -597,8 +597,8 @@ int store_res_cols(const struct store_res *r)
     return r->cols;
 }
 
-int store_query_i64(struct store_conn *c, const char *sql, int64_t *out, struct tg_err *err,
-                    const char *fmt, ...)
+int store_query_i64(struct store_conn *c, const char *sql, int64_t *out,
+                    struct tg_err *err, const char *fmt, ...)
 {
     MYSQL_STMT *st;
     MYSQL_BIND b;
@@ -689,7 +689,8 @@ int store_exec_script(struct store_conn *c, const char *script, struct tg_err *e
         int blank = 1;
 
         /* A statement ends at ';' followed by end of line; '--' comments are skipped. */
-        while (*end && !(*end == ';' && (end[1] == '\n' || end[1] == '\0' || end[1] == '\r')))
+        while (*end &&
+               !(*end == ';' && (end[1] == '\n' || end[1] == '\0' || end[1] == '\r')))
             end++;
         for (const char *q = p; q < end; q++) {
             if (*q == '-' && q[1] == '-') {

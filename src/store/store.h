@@ -20,8 +20,8 @@ struct store_pool *store_pool_new(const struct tg_config *cfg);
 void store_pool_free(struct store_pool *p);
 
 /* Borrow a connection for one short unit of work (never while waiting on an upstream).
- * Waits up to db_timeout for a free one, connects if needed. NULL with err TG_EUNAVAIL when
- * the database is unreachable or the pool stays busy. */
+ * Waits up to db_timeout for a free one, connects if needed. NULL with err TG_EUNAVAIL
+ * when the database is unreachable or the pool stays busy. */
 struct store_conn *store_get(struct store_pool *p, struct tg_err *err);
 /* Give it back; a connection that saw a lost-connection error is closed and reopened by
  * the next borrower. Rolls back an open transaction. Accepts NULL. */
@@ -66,15 +66,16 @@ int store_next(struct store_res *r);
 int store_col_null(const struct store_res *r, int col);
 /* Column as int64 (0 for NULL or non-numbers). */
 int64_t store_col_i64(const struct store_res *r, int col);
-/* Column as a NUL-terminated string borrowed until the next store_next (NULL for NULL). */
+/* Column as a NUL-terminated string borrowed until the next store_next (NULL for NULL).
+ */
 const char *store_col_str(const struct store_res *r, int col);
 size_t store_col_len(const struct store_res *r, int col);
 int store_res_cols(const struct store_res *r);
 void store_res_free(struct store_res *r);
 
 /* Query one row, one integer column. Returns 1 found (*out set), 0 none, -1 error. */
-int store_query_i64(struct store_conn *c, const char *sql, int64_t *out, struct tg_err *err,
-                    const char *fmt, ...);
+int store_query_i64(struct store_conn *c, const char *sql, int64_t *out,
+                    struct tg_err *err, const char *fmt, ...);
 
 int store_begin(struct store_conn *c, struct tg_err *err);
 int store_commit(struct store_conn *c, struct tg_err *err);

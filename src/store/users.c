@@ -5,15 +5,16 @@
 #include "store/users.h"
 #include "util/str.h"
 
-#define USER_COLS                                                                          \
-    "id, username, COALESCE(email, ''), COALESCE(display_name, ''), role, status, plan, "  \
-    "user_group, email_verified, quota, used_quota, request_count, "                       \
-    "COALESCE(password_hash, ''), DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "         \
-    "COALESCE(DATE_FORMAT(last_login_at, '%Y-%m-%dT%H:%i:%sZ'), ''), is_external, "        \
+#define USER_COLS                                                                        \
+    "id, username, COALESCE(email, ''), COALESCE(display_name, ''), role, status, "      \
+    "plan, "                                                                             \
+    "user_group, email_verified, quota, used_quota, request_count, "                     \
+    "COALESCE(password_hash, ''), DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%sZ'), "       \
+    "COALESCE(DATE_FORMAT(last_login_at, '%Y-%m-%dT%H:%i:%sZ'), ''), is_external, "      \
     "COALESCE(external_user_id, '')"
 
-static const char SQL_CREATE[] =
-    "INSERT INTO users (username, email, password_hash, role, quota) VALUES (?, ?, ?, ?, ?)";
+static const char SQL_CREATE[] = "INSERT INTO users (username, email, password_hash, "
+                                 "role, quota) VALUES (?, ?, ?, ?, ?)";
 static const char SQL_BY_LOGIN[] =
     "SELECT " USER_COLS " FROM users WHERE (username = ? OR email = LOWER(?)) "
     "AND status <> 'deleted' LIMIT 1";
@@ -186,7 +187,8 @@ int64_t store_session_revoke_family(struct store_conn *c, const char *family,
     return store_exec(c, SQL_SESS_REVOKE_FAMILY, err, "s", family);
 }
 
-int64_t store_session_revoke_user(struct store_conn *c, int64_t user_id, struct tg_err *err)
+int64_t store_session_revoke_user(struct store_conn *c, int64_t user_id,
+                                  struct tg_err *err)
 {
     return store_exec(c, SQL_SESS_REVOKE_USER, err, "i", user_id);
 }

@@ -11,8 +11,8 @@ struct user_row {
     char username[65];
     char email[255];
     char display_name[129];
-    char role[8];     /* user | admin */
-    char status[12];  /* active | suspended | deleted */
+    char role[8];    /* user | admin */
+    char status[12]; /* active | suspended | deleted */
     char plan[8];
     char group[33];
     int email_verified;
@@ -56,7 +56,8 @@ int store_session_active(struct store_conn *c, int64_t session_id, struct tg_err
 int64_t store_session_rotate(struct store_conn *c, int64_t id, struct tg_err *err);
 int64_t store_session_revoke_family(struct store_conn *c, const char *family,
                                     struct tg_err *err);
-int64_t store_session_revoke_user(struct store_conn *c, int64_t user_id, struct tg_err *err);
+int64_t store_session_revoke_user(struct store_conn *c, int64_t user_id,
+                                  struct tg_err *err);
 int64_t store_session_revoke(struct store_conn *c, int64_t id, struct tg_err *err);
 
 /* Admin listing: users matching q (username/e-mail prefix, or "" for all), newest first.

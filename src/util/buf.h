@@ -23,7 +23,8 @@ void buf_consume(struct buf *b, size_t n);
 void buf_reset(struct buf *b);
 /* Release memory (the buffer can be reused after buf_init). */
 void buf_free(struct buf *b);
-/* Hand the bytes over to the caller (NUL-terminated, maybe NULL if empty); b becomes empty. */
+/* Hand the bytes over to the caller (NUL-terminated, maybe NULL if empty); b becomes
+ * empty. */
 char *buf_take(struct buf *b);
 
 #endif

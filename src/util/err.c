@@ -4,8 +4,8 @@
 
 #include "util/err.h"
 
-int err_set_field(struct tg_err *err, enum tg_code code, const char *field, const char *fmt,
-                  ...)
+int err_set_field(struct tg_err *err, enum tg_code code, const char *field,
+                  const char *fmt, ...)
 {
     va_list ap;
 

@@ -1,4 +1,5 @@
-/* err: an error code plus a client-safe message, carried up to the one place that maps it. */
+/* err: an error code plus a client-safe message, carried up to the one place that maps
+ * it. */
 #ifndef TG_ERR_H
 #define TG_ERR_H
 
@@ -16,8 +17,8 @@ struct tg_err {
 };
 
 /* Record an error unless one is already recorded. Always returns -1. */
-int err_set_field(struct tg_err *err, enum tg_code code, const char *field, const char *fmt,
-                  ...) __attribute__((format(printf, 4, 5)));
+int err_set_field(struct tg_err *err, enum tg_code code, const char *field,
+                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 #define err_set(err, code, ...) err_set_field((err), (code), NULL, __VA_ARGS__)
 
 /* 1 if code is a valid error code (not TG_OK). */

@@ -1,4 +1,5 @@
-/* log: one line per record to stderr: time, level, module, request id, key=value fields. */
+/* log: one line per record to stderr: time, level, module, request id, key=value fields.
+ */
 #ifndef TG_LOG_H
 #define TG_LOG_H
 
@@ -14,15 +15,15 @@ void log_set_request_id(const char *rid);
 void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define log_debug(mod, ...)                                                                \
-    do {                                                                                   \
-        if (log_enabled(LOG_LVL_DEBUG))                                                    \
-            log_write(LOG_LVL_DEBUG, (mod), __VA_ARGS__);                                  \
+#define log_debug(mod, ...)                                                              \
+    do {                                                                                 \
+        if (log_enabled(LOG_LVL_DEBUG))                                                  \
+            log_write(LOG_LVL_DEBUG, (mod), __VA_ARGS__);                                \
     } while (0)
-#define log_info(mod, ...)                                                                 \
-    do {                                                                                   \
-        if (log_enabled(LOG_LVL_INFO))                                                     \
-            log_write(LOG_LVL_INFO, (mod), __VA_ARGS__);                                   \
+#define log_info(mod, ...)                                                               \
+    do {                                                                                 \
+        if (log_enabled(LOG_LVL_INFO))                                                   \
+            log_write(LOG_LVL_INFO, (mod), __VA_ARGS__);                                 \
     } while (0)
 #define log_warn(mod, ...)  log_write(LOG_LVL_WARN, (mod), __VA_ARGS__)
 #define log_error(mod, ...) log_write(LOG_LVL_ERROR, (mod), __VA_ARGS__)

@@ -84,6 +84,40 @@ int str_valid_utf8(const char *s, size_t n)
     return 1;
 }
 
+int str_hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int str_pct_decode(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    while (*in) {
+        int c = (unsigned char)*in++;
+
+        if (c == '%') {
+            int hi = str_hexval((unsigned char)in[0]);
+            int lo = hi < 0 ? -1 : str_hexval((unsigned char)in[1]);
+            if (lo < 0)
+                return -1;
+            c = hi << 4 | lo;
+            in += 2;
+        }
+        if (c == 0 || n + 1 >= cap)
+            return -1;
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    return n ? 0 : -1;
+}
+
 void str_hex(const unsigned char *in, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";

@@ -13,6 +13,11 @@ int str_copy(char *dst, size_t cap, const char *src);
 int str_ieq(const char *a, const char *b);
 /* 1 if s (n bytes) is valid UTF-8 without NUL bytes. */
 int str_valid_utf8(const char *s, size_t n);
+/* Value of one hex digit (either case), or -1. */
+int str_hexval(int c);
+/* Percent-decode in (a path segment) into out. Returns 0, or -1 for a bad escape, a NUL
+ * byte (%00), an empty result or one that does not fit in cap. */
+int str_pct_decode(const char *in, char *out, size_t cap);
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void str_hex(const unsigned char *in, size_t n, char *out);
 /* Microseconds since the epoch / a monotonic clock. */

@@ -1,6 +1,7 @@
 /* fuzz_body: libFuzzer target for request-body validation of the relay endpoints: JSON
- * to checked fields to the upstream body. The first byte picks the endpoint. A body either
- * fails with TG_EINVAL, or passes and yields an upstream body that is valid JSON. */
+ * to checked fields to the upstream body. The first byte picks the endpoint. A body
+ * either fails with TG_EINVAL, or passes and yields an upstream body that is valid JSON.
+ */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -21,11 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size = sizeof(buf) - 1;
     memcpy(buf, data, size);
     buf[size] = '\0';
-    for (char *t = strtok_r(buf, "\n", &save); t && n < 4; t = strtok_r(NULL, "\n", &save))
+    for (char *t = strtok_r(buf, "\n", &save); t && n < 4;
+         t = strtok_r(NULL, "\n", &save))
         parts[n++] = t;
     if (n < 4)
         return 0;
-    if (extsig_check_headers(parts[0], parts[1], parts[2], parts[3], 1800000000, &err) != 0)
+    if (extsig_check_headers(parts[0], parts[1], parts[2], parts[3], 1800000000, &err) !=
+        0)
         assert(err.code == TG_EAUTH);
     canon = extsig_canonical("POST", "/api/user/external/topup", parts[1], parts[2], data,
                              size);

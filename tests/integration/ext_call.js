@@ -64,6 +64,12 @@ function stackPartner() {
 
 async function once(o, base) {
   const body = o.body === undefined ? '' : o.body;
+  // The server compares whole seconds: sign right after a second begins, so that an
+  // offset near the ±300 s edge means the same on both clocks.
+  if (o.tsOffset) {
+    const ms = Date.now() % 1000;
+    if (ms > 50) await new Promise((r) => setTimeout(r, 1000 - ms + 5));
+  }
   const timestamp = String(Math.floor(Date.now() / 1000) + o.tsOffset);
   const nonce = o.nonce || newNonce();
   const signature = o.signature || sign({ secret: o.secret, method: o.method,

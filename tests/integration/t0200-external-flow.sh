@@ -83,6 +83,13 @@ req POST /v1/chat/completions \
     -H "Authorization: Bearer $KEY"
 check_status 200 "relay: the token relays a chat call (needs the relay and a seeded channel)"
 check_jq '.choices | length > 0' "relay: the answer has choices"
+# Usage rows are written in batches and settlements may sit on a balance lease for a
+# moment: wait until the call is fully booked before reading stats and balance.
+booked() {
+    [ "$(mysql_q "SELECT COUNT(*) FROM usage_logs WHERE user_id = $UID_")" = 1 ] &&
+        [ "$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $UID_ AND state = 'reserved'")" = 0 ]
+}
+wait_for 15 booked || fail "the call is booked within 15 s" "usage row or settlement missing"
 
 ext_req GET "/api/user/external/$U/stats"
 check_status 200 "stats: 200"

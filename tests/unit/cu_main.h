@@ -32,10 +32,10 @@ static inline int cu_run(const char *suite_name, const struct cu_test *tests)
     return failed ? 1 : 0;
 }
 
-#define CU_MAIN(name, tests)                                                               \
-    int main(void)                                                                         \
-    {                                                                                      \
-        return cu_run((name), (tests));                                                    \
+#define CU_MAIN(name, tests)                                                             \
+    int main(void)                                                                       \
+    {                                                                                    \
+        return cu_run((name), (tests));                                                  \
     }
 
 #endif

@@ -114,7 +114,8 @@ static void test_config_secrets_checked(void)
     struct tg_config c;
     struct tg_err err = {0};
     char *jwt = strdup(write_tmp("short"));
-    char *mk = strdup(write_tmp("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"));
+    char *mk = strdup(
+        write_tmp("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"));
 
     config_defaults(&c);
     snprintf(c.jwt_secret_file, sizeof(c.jwt_secret_file), "%s", jwt);

@@ -117,7 +117,8 @@ static void test_error_body_shapes(void)
         json_string_value(json_object_get(json_object_get(oa, "error"), "type")),
         "insufficient_quota");
     CU_ASSERT_STRING_EQUAL(
-        json_string_value(json_object_get(json_object_get(oa, "error"), "param")), "model");
+        json_string_value(json_object_get(json_object_get(oa, "error"), "param")),
+        "model");
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(an, "type")), "error");
     CU_ASSERT_STRING_EQUAL(
         json_string_value(json_object_get(json_object_get(an, "error"), "type")),
@@ -153,7 +154,8 @@ static void test_error_codes_by_dialect(void)
         json_string_value(json_object_get(json_object_get(a, "error"), "code")),
         "model_not_found");
     CU_ASSERT_STRING_EQUAL(
-        json_string_value(json_object_get(json_object_get(b, "error"), "code")), "not_found");
+        json_string_value(json_object_get(json_object_get(b, "error"), "code")),
+        "not_found");
     CU_ASSERT_STRING_EQUAL(
         json_string_value(json_object_get(json_object_get(c, "error"), "code")),
         "unauthorized");

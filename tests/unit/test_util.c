@@ -62,13 +62,32 @@ static void test_str_valid_utf8_cases(void)
 {
     CU_ASSERT_TRUE(str_valid_utf8("h\xc3\xa9llo \xf0\x9f\x98\x80", 11));
     CU_ASSERT_FALSE(str_valid_utf8("\xff", 1));
-    CU_ASSERT_FALSE(str_valid_utf8("\xc0\xaf", 2));         /* overlong */
-    CU_ASSERT_FALSE(str_valid_utf8("\xed\xa0\x80", 3));     /* surrogate */
+    CU_ASSERT_FALSE(str_valid_utf8("\xc0\xaf", 2));     /* overlong */
+    CU_ASSERT_FALSE(str_valid_utf8("\xed\xa0\x80", 3)); /* surrogate */
     CU_ASSERT_FALSE(str_valid_utf8("a\0b", 3));
-    CU_ASSERT_FALSE(str_valid_utf8("\xe2\x82", 2));         /* truncated */
+    CU_ASSERT_FALSE(str_valid_utf8("\xe2\x82", 2)); /* truncated */
+}
+
+static void test_str_pct_decode_cases(void)
+{
+    char out[8];
+
+    CU_ASSERT_EQUAL(str_hexval('a'), 10);
+    CU_ASSERT_EQUAL(str_hexval('F'), 15);
+    CU_ASSERT_EQUAL(str_hexval('g'), -1);
+    CU_ASSERT_EQUAL(str_pct_decode("a%2Fb", out, sizeof(out)), 0);
+    CU_ASSERT_STRING_EQUAL(out, "a/b");
+    CU_ASSERT_EQUAL(str_pct_decode("%00x", out, sizeof(out)),
+                    -1); /* NUL cuts ids short */
+    CU_ASSERT_EQUAL(str_pct_decode("%4", out, sizeof(out)), -1);
+    CU_ASSERT_EQUAL(str_pct_decode("%zz", out, sizeof(out)), -1);
+    CU_ASSERT_EQUAL(str_pct_decode("", out, sizeof(out)), -1);
+    CU_ASSERT_EQUAL(str_pct_decode("12345678", out, sizeof(out)), -1); /* does not fit */
+    CU_ASSERT_EQUAL(str_pct_decode("1234567", out, sizeof(out)), 0);
 }
 
 static const struct cu_test tests[] = {
+    {"str_pct_decode_cases", test_str_pct_decode_cases},
     {"buf_append_respects_ceiling", test_buf_append_respects_ceiling},
     {"buf_printf_grows", test_buf_printf_grows},
     {"err_keeps_first", test_err_keeps_first},
