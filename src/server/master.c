@@ -184,6 +184,7 @@ static struct tg_config *reload(const char *path, const struct tg_config *old)
 int master_run(const char *config_path, struct tg_config *cfg, int listen_fd)
 {
     int64_t started_us = str_now_us(), deadline = 0;
+    struct tg_config *owned = NULL; /* a config loaded by a reload (heap) */
     int generation = 1, stopping = 0;
     struct timespec tick = {0, 200 * 1000 * 1000};
     sigset_t set;
@@ -212,7 +213,9 @@ int master_run(const char *config_path, struct tg_config *cfg, int listen_fd)
             struct tg_config *nc = reload(config_path, cfg);
             if (nc) {
                 int old = generation++;
-                cfg = nc; /* the previous config stays allocated: old workers forked it */
+                /* Old workers hold their own copy (fork); only the master's goes. */
+                free(owned);
+                cfg = owned = nc;
                 for (int i = 0; i < cfg->workers; i++)
                     spawn(cfg, listen_fd, i, generation, started_us);
                 signal_generation(old, SIGUSR1, 0);
@@ -231,5 +234,6 @@ int master_run(const char *config_path, struct tg_config *cfg, int listen_fd)
     if (strncmp(cfg->listen, "unix:", 5) == 0)
         unlink(cfg->listen + 5);
     log_info("master", "event=exit");
+    free(owned);
     return 0;
 }
