@@ -27,7 +27,7 @@ struct upstream_call {
     /* Called with each piece of the body as it arrives; status is the HTTP status.
      * Return 0 to go on, non-zero to stop (UP_STOPPED). */
     int (*on_body)(void *ctx, long status, const char *data, size_t len);
-    /* Called about once a second and on every chunk; return non-zero to stop. */
+    /* Called at most every 20 ms while the transfer runs; return non-zero to stop. */
     int (*on_tick)(void *ctx);
     void *ctx;
     /* out */
