@@ -244,17 +244,12 @@ int store_ext_topup_totals(struct store_conn *c, int64_t user_id, const char *fr
                            const char *to, int64_t *count, int64_t *micro, int64_t *quota,
                            struct tg_err *err)
 {
-    struct store_res *r = store_query(c, SQL_TOPUP_TOTALS, err, "iss", user_id, from, to);
-    int rc;
+    int64_t v[3];
 
-    if (!r)
+    if (store_query_ints(c, SQL_TOPUP_TOTALS, v, 3, err, "iss", user_id, from, to) < 0)
         return -1;
-    rc = store_next(r);
-    if (rc == 1) {
-        *count = store_col_i64(r, 0);
-        *micro = store_col_i64(r, 1);
-        *quota = store_col_i64(r, 2);
-    }
-    store_res_free(r);
-    return rc < 0 ? err_set(err, TG_EINTERNAL, "database error") : 0;
+    *count = v[0];
+    *micro = v[1];
+    *quota = v[2];
+    return 0;
 }

@@ -494,14 +494,43 @@ struct store_res *store_query(struct store_conn *c, const char *sql, struct tg_e
                               const char *fmt, ...)
 {
     struct store_res *r;
-    MYSQL_RES *meta;
-    MYSQL_STMT *st;
-    my_bool on = 1;
     va_list ap;
 
     va_start(ap, fmt);
-    st = run(c, sql, err, fmt, ap);
+    r = store_queryv(c, sql, err, fmt, ap);
     va_end(ap);
+    return r;
+}
+
+int store_query_ints(struct store_conn *c, const char *sql, int64_t *out, int n,
+                     struct tg_err *err, const char *fmt, ...)
+{
+    struct store_res *r;
+    va_list ap;
+    int rc;
+
+    memset(out, 0, (size_t)n * sizeof(*out));
+    va_start(ap, fmt);
+    r = store_queryv(c, sql, err, fmt, ap);
+    va_end(ap);
+    if (!r)
+        return -1;
+    rc = store_next(r);
+    for (int i = 0; rc == 1 && i < n; i++)
+        out[i] = store_col_i64(r, i);
+    store_res_free(r);
+    return rc < 0 ? err_set(err, TG_EINTERNAL, "database error") : rc;
+}
+
+struct store_res *store_queryv(struct store_conn *c, const char *sql, struct tg_err *err,
+                               const char *fmt, va_list ap)
+{
+    struct store_res *r;
+    MYSQL_RES *meta;
+    MYSQL_STMT *st;
+    my_bool on = 1;
+
+    st = run(c, sql, err, fmt, ap);
     if (!st)
         return NULL;
     mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);

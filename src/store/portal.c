@@ -92,19 +92,12 @@ static const char SQL_AUDIT[] =
 int store_portal_taken(struct store_conn *c, const char *username, const char *email,
                        int *username_taken, int *email_taken, struct tg_err *err)
 {
-    struct store_res *r = store_query(c, SQL_TAKEN, err, "ss", username, email);
-    int rc;
+    int64_t v[2];
+    int rc = store_query_ints(c, SQL_TAKEN, v, 2, err, "ss", username, email);
 
-    *username_taken = *email_taken = 0;
-    if (!r)
-        return -1;
-    rc = store_next(r);
-    if (rc == 1) {
-        *username_taken = store_col_i64(r, 0) > 0;
-        *email_taken = store_col_i64(r, 1) > 0;
-    }
-    store_res_free(r);
-    return rc < 0 ? err_set(err, TG_EINTERNAL, "database error") : 0;
+    *username_taken = v[0] > 0;
+    *email_taken = v[1] > 0;
+    return rc < 0 ? -1 : 0;
 }
 
 int64_t store_portal_register(struct store_conn *c, const char *username,

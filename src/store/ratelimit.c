@@ -103,20 +103,13 @@ int store_rl_day_incr(struct store_conn *c, int64_t key_id, const char *day, int
 int store_rl_tokens(struct store_conn *c, int64_t key_id, int64_t minute, int64_t *prev,
                     int64_t *cur, struct tg_err *err)
 {
-    struct store_res *r = store_query(c, SQL_TOKENS, err, "iiiii", minute - 1, minute,
-                                      key_id, minute - 1, minute);
-    int rc;
+    int64_t v[2];
+    int rc = store_query_ints(c, SQL_TOKENS, v, 2, err, "iiiii", minute - 1, minute,
+                              key_id, minute - 1, minute);
 
-    *prev = *cur = 0;
-    if (!r)
-        return -1;
-    rc = store_next(r);
-    if (rc == 1) {
-        *prev = store_col_i64(r, 0);
-        *cur = store_col_i64(r, 1);
-    }
-    store_res_free(r);
-    return rc < 0 ? err_set(err, TG_EINTERNAL, "database error") : 0;
+    *prev = v[0];
+    *cur = v[1];
+    return rc < 0 ? -1 : 0;
 }
 
 int store_rl_tokens_add(struct store_conn *c, int64_t key_id, int64_t minute,

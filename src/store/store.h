@@ -4,6 +4,7 @@
 #ifndef TG_STORE_H
 #define TG_STORE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,12 @@ int64_t store_insert_id(struct store_conn *c);
  * walk with store_next and free with store_res_free, or NULL with err set. */
 struct store_res *store_query(struct store_conn *c, const char *sql, struct tg_err *err,
                               const char *fmt, ...);
+struct store_res *store_queryv(struct store_conn *c, const char *sql, struct tg_err *err,
+                               const char *fmt, va_list ap);
+/* Run a query of at most one row and copy its first n columns as integers into out
+ * (zeroed first, so a missing row reads as zeros). Returns 1 row, 0 none, -1 error. */
+int store_query_ints(struct store_conn *c, const char *sql, int64_t *out, int n,
+                     struct tg_err *err, const char *fmt, ...);
 /* 1 when positioned on a row, 0 at the end, -1 on error. */
 int store_next(struct store_res *r);
 int store_col_null(const struct store_res *r, int col);

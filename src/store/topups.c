@@ -57,18 +57,14 @@ int store_topup_by_payment(struct store_conn *c, const char *source,
 int store_topup_lock_user(struct store_conn *c, int64_t user_id, int64_t *quota,
                           int64_t *carry_micro, struct tg_err *err)
 {
-    struct store_res *r = store_query(c, SQL_LOCK_USER, err, "i", user_id);
-    int rc;
+    int64_t v[2];
+    int rc = store_query_ints(c, SQL_LOCK_USER, v, 2, err, "i", user_id);
 
-    if (!r)
-        return -1;
-    rc = store_next(r);
     if (rc == 1) {
-        *quota = store_col_i64(r, 0);
-        *carry_micro = store_col_i64(r, 1);
+        *quota = v[0];
+        *carry_micro = v[1];
     }
-    store_res_free(r);
-    return rc < 0 ? err_set(err, TG_EINTERNAL, "database error") : rc;
+    return rc;
 }
 
 int64_t store_topup_insert(struct store_conn *c, const struct topup_row *t,
