@@ -10,6 +10,7 @@
 #include "auth/crypto.h"
 #include "config/config.h"
 #include "router/router.h"
+#include "server/metrics.h"
 #include "store/keys.h"
 #include "store/store.h"
 #include "util/str.h"
@@ -19,6 +20,7 @@
 struct kc_slot {
     unsigned char digest[32];
     int64_t loaded_us; /* 0 = empty */
+    int64_t epoch;     /* metrics_key_epoch() when loaded: any key change drops it */
     struct apikey_info info;
 };
 
@@ -42,7 +44,7 @@ static int kc_get(const unsigned char d[32], int64_t ttl_us, struct apikey_info 
     if (kc) {
         struct kc_slot *s = &kc[kc_index(d)];
         if (s->loaded_us && str_mono_us() - s->loaded_us < ttl_us &&
-            memcmp(s->digest, d, 32) == 0) {
+            s->epoch == metrics_key_epoch() && memcmp(s->digest, d, 32) == 0) {
             *out = s->info;
             hit = 1;
         }
@@ -51,7 +53,8 @@ static int kc_get(const unsigned char d[32], int64_t ttl_us, struct apikey_info 
     return hit;
 }
 
-static void kc_put(const unsigned char d[32], const struct apikey_info *info)
+static void kc_put(const unsigned char d[32], const struct apikey_info *info,
+                   int64_t epoch)
 {
     pthread_mutex_lock(&kc_mu);
     if (!kc)
@@ -59,6 +62,7 @@ static void kc_put(const unsigned char d[32], const struct apikey_info *info)
     if (kc) {
         struct kc_slot *s = &kc[kc_index(d)];
         memcpy(s->digest, d, 32);
+        s->epoch = epoch;
         s->info = *info;
         s->loaded_us = str_mono_us();
     }
@@ -121,6 +125,8 @@ int authn_key(struct tg_request *req, struct tg_err *err)
     apikey_digest(key, digest);
     crypto_wipe(key, sizeof(key));
     if (!kc_get(digest, (int64_t)cfg->key_cache_ms * 1000, &info)) {
+        /* Read the epoch before the row: a change racing the query drops this entry. */
+        int64_t epoch = metrics_key_epoch();
         struct store_conn *c = store_get(req->app->pool, err);
         if (!c)
             return -1;
@@ -130,7 +136,7 @@ int authn_key(struct tg_request *req, struct tg_err *err)
             return -1;
         if (rc == 0)
             return err_set(err, TG_EAUTH, "invalid API key");
-        kc_put(digest, &info);
+        kc_put(digest, &info, epoch);
     }
     if (strcmp(info.key.status, "active") != 0)
         return err_set(err, TG_EAUTH, "API key is %s", info.key.status);

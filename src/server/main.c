@@ -75,6 +75,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "tollgate-fcgi: library initialisation failed\n");
         return 1;
     }
+    store_on_key_change(metrics_key_epoch_bump); /* before fork: read-only after */
     /* A wrong master key must stop startup, not fail every call later. */
     rc = relay_check_channel_keys(&cfg, &err);
     if (rc < 0) {

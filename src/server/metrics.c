@@ -12,7 +12,7 @@ static const int64_t buckets_us[] = {1000,    5000,     10000,    25000,   50000
 #define NBUCKET ((int)(sizeof(buckets_us) / sizeof(buckets_us[0])))
 
 struct shm_block {
-    int64_t inflight, streams, upstream_errors, worker_restarts, quota;
+    int64_t inflight, streams, upstream_errors, worker_restarts, quota, key_epoch;
     int64_t tokens[MT_KINDS];
     int64_t ttfb_count, ttfb_sum, ttfb_buckets[NBUCKET];
     int64_t dur_count, dur_sum, dur_buckets[NBUCKET];
@@ -100,6 +100,17 @@ void metrics_worker_restart(void)
 {
     if (shm)
         add(&shm->worker_restarts, 1);
+}
+
+void metrics_key_epoch_bump(void)
+{
+    if (shm)
+        add(&shm->key_epoch, 1);
+}
+
+int64_t metrics_key_epoch(void)
+{
+    return shm ? __atomic_load_n(&shm->key_epoch, __ATOMIC_ACQUIRE) : 0;
 }
 
 int64_t metrics_inflight_now(void)

@@ -23,6 +23,10 @@ void metrics_upstream_error(void);
 void metrics_worker_restart(void);
 /* Append the Prometheus text for everything counted. route_name(i) names route i. */
 void metrics_render(struct buf *out, const char *(*route_name)(int i));
+/* Generation of API key data on this host: bumped by every change a worker makes, so
+ * every worker's key cache drops what it holds at once. */
+void metrics_key_epoch_bump(void);
+int64_t metrics_key_epoch(void);
 /* Current in-flight request count (for status and draining). */
 int64_t metrics_inflight_now(void);
 

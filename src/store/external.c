@@ -142,14 +142,18 @@ int64_t store_ext_user_update(struct store_conn *c, int64_t user_id,
 {
     const char *fmt = "usususususususususi";
 
-    return store_exec(c, SQL_UPDATE, err, fmt, f->f[EXT_DISPLAY_NAME].set,
-                      val(f, EXT_DISPLAY_NAME), f->f[EXT_EMAIL].set, val(f, EXT_EMAIL),
-                      f->f[EXT_PHONE].set, val(f, EXT_PHONE), f->f[EXT_WECHAT_OPENID].set,
-                      val(f, EXT_WECHAT_OPENID), f->f[EXT_WECHAT_UNIONID].set,
-                      val(f, EXT_WECHAT_UNIONID), f->f[EXT_ALIPAY_USERID].set,
-                      val(f, EXT_ALIPAY_USERID), f->f[EXT_LOGIN_TYPE].set,
-                      val(f, EXT_LOGIN_TYPE), f->f[EXT_DATA].set, val(f, EXT_DATA),
-                      f->f[EXT_STATUS].set, val(f, EXT_STATUS), user_id);
+    int64_t n = store_exec(
+        c, SQL_UPDATE, err, fmt, f->f[EXT_DISPLAY_NAME].set, val(f, EXT_DISPLAY_NAME),
+        f->f[EXT_EMAIL].set, val(f, EXT_EMAIL), f->f[EXT_PHONE].set, val(f, EXT_PHONE),
+        f->f[EXT_WECHAT_OPENID].set, val(f, EXT_WECHAT_OPENID),
+        f->f[EXT_WECHAT_UNIONID].set, val(f, EXT_WECHAT_UNIONID),
+        f->f[EXT_ALIPAY_USERID].set, val(f, EXT_ALIPAY_USERID), f->f[EXT_LOGIN_TYPE].set,
+        val(f, EXT_LOGIN_TYPE), f->f[EXT_DATA].set, val(f, EXT_DATA),
+        f->f[EXT_STATUS].set, val(f, EXT_STATUS), user_id);
+
+    if (n > 0 && f->f[EXT_STATUS].set)
+        store_key_changed(); /* a suspended user's keys stop at once */
+    return n;
 }
 
 int store_ext_audit(struct store_conn *c, int64_t partner_id, const char *action,

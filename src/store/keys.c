@@ -147,18 +147,30 @@ int store_key_list(struct store_conn *c, int64_t user_id, int limit, int offset,
 int64_t store_key_set_status(struct store_conn *c, int64_t id, int64_t user_id,
                              const char *status, struct tg_err *err)
 {
-    return store_exec(c, SQL_STATUS, err, "siii", status, id, user_id, user_id);
+    int64_t n = store_exec(c, SQL_STATUS, err, "siii", status, id, user_id, user_id);
+
+    if (n > 0)
+        store_key_changed();
+    return n;
 }
 
 int64_t store_key_set_secret(struct store_conn *c, int64_t id, int64_t user_id,
                              const unsigned char hash[32], const char *prefix,
                              const char *last4, struct tg_err *err)
 {
-    return store_exec(c, SQL_SECRET, err, "bssiii", hash, (size_t)32, prefix, last4, id,
-                      user_id, user_id);
+    int64_t n = store_exec(c, SQL_SECRET, err, "bssiii", hash, (size_t)32, prefix, last4,
+                           id, user_id, user_id);
+
+    if (n > 0)
+        store_key_changed();
+    return n;
 }
 
 int64_t store_key_revoke_user(struct store_conn *c, int64_t user_id, struct tg_err *err)
 {
-    return store_exec(c, SQL_REVOKE_USER, err, "i", user_id);
+    int64_t n = store_exec(c, SQL_REVOKE_USER, err, "i", user_id);
+
+    if (n > 0)
+        store_key_changed();
+    return n;
 }

@@ -762,6 +762,19 @@ int store_ping(struct store_pool *p)
     return rc;
 }
 
+static void (*key_change_hook)(void);
+
+void store_on_key_change(void (*fn)(void))
+{
+    key_change_hook = fn;
+}
+
+void store_key_changed(void)
+{
+    if (key_change_hook)
+        key_change_hook();
+}
+
 int store_global_init(void)
 {
     return mysql_library_init(0, NULL, NULL) == 0 ? 0 : -1;

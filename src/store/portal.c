@@ -158,13 +158,18 @@ int64_t store_portal_scrub(struct store_conn *c, int64_t user_id, struct tg_err 
         store_exec(c, SQL_SCRUB_TOKENS, err, "i", user_id) < 0 ||
         store_exec(c, SQL_SCRUB_EVENTS, err, "i", user_id) < 0)
         return -1;
+    store_key_changed();
     return n;
 }
 
 int64_t store_portal_set_status(struct store_conn *c, int64_t user_id, const char *status,
                                 struct tg_err *err)
 {
-    return store_exec(c, SQL_STATUS, err, "si", status, user_id);
+    int64_t n = store_exec(c, SQL_STATUS, err, "si", status, user_id);
+
+    if (n > 0)
+        store_key_changed();
+    return n;
 }
 
 int64_t store_portal_set_plan(struct store_conn *c, int64_t user_id, const char *plan,
@@ -177,6 +182,7 @@ int64_t store_portal_set_plan(struct store_conn *c, int64_t user_id, const char 
     if (store_exec(c, SQL_PLAN_KEYS, err, "uuuuuuuui", rpm, rpm, rpd, rpd, tpm, tpm, conc,
                    conc, user_id) < 0)
         return -1;
+    store_key_changed();
     return n;
 }
 
@@ -246,12 +252,16 @@ int store_portal_key_count_locked(struct store_conn *c, int64_t user_id, int64_t
 int64_t store_portal_key_update(struct store_conn *c, int64_t id, int64_t user_id,
                                 const struct key_update *u, struct tg_err *err)
 {
-    return store_exec(c, SQL_KEY_UPDATE, err, "usususususuiiuuuuuuuuuusii", u->set_name,
-                      u->name, u->set_description, u->description, u->set_services,
-                      u->services, u->set_models, u->models, u->set_ip_allow, u->ip_allow,
-                      u->set_quota_limit, u->quota_limit, u->quota_limit, u->set_rpm,
-                      u->rpm, u->set_rpd, u->rpd, u->set_tpm, u->tpm, u->set_conc,
-                      u->conc, u->set_expires, u->expires_days, u->status, id, user_id);
+    int64_t n = store_exec(
+        c, SQL_KEY_UPDATE, err, "usususususuiiuuuuuuuuuusii", u->set_name, u->name,
+        u->set_description, u->description, u->set_services, u->services, u->set_models,
+        u->models, u->set_ip_allow, u->ip_allow, u->set_quota_limit, u->quota_limit,
+        u->quota_limit, u->set_rpm, u->rpm, u->set_rpd, u->rpd, u->set_tpm, u->tpm,
+        u->set_conc, u->conc, u->set_expires, u->expires_days, u->status, id, user_id);
+
+    if (n > 0)
+        store_key_changed();
+    return n;
 }
 
 int store_audit(struct store_conn *c, int64_t actor_user_id, const char *action,

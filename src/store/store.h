@@ -97,6 +97,12 @@ int store_ping(struct store_pool *p);
 /* Test builds: TG_FAILPOINT=db:N fails the Nth statement in this process. */
 void store_failpoint_init(void);
 
+/* Key and account changes (status, secret, limits) call the hook set here, so that the
+ * server can drop cached API keys at once on every worker of this host. Set before fork.
+ */
+void store_on_key_change(void (*fn)(void));
+void store_key_changed(void);
+
 /* Process-wide client library setup: once in main before any thread or fork. */
 int store_global_init(void);
 void store_global_cleanup(void);
