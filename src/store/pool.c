@@ -68,9 +68,9 @@ static pthread_mutex_t failpoint_mu = PTHREAD_MUTEX_INITIALIZER;
 void store_failpoint_init(void)
 {
     const char *fp = getenv("TG_FAILPOINT");
+    long n = fp && strncmp(fp, "db:", 3) == 0 ? strtol(fp + 3, NULL, 10) : 0;
 
-    if (fp && strncmp(fp, "db:", 3) == 0)
-        failpoint_db = atoi(fp + 3) > 0 ? (int)strtol(fp + 3, NULL, 10) : 0;
+    failpoint_db = n > 0 && n < INT32_MAX ? (int)n : 0;
 }
 
 static int failpoint_hit(void)
