@@ -13,7 +13,9 @@
 #include "store/store.h"
 #include "util/log.h"
 
-#define STMT_CACHE 128 /* statements per connection; a power of two */
+/* Statements cached per connection: a power of two, well above the number of SQL strings
+ * in store/ (when it fills up anyway, the cache starts over). */
+#define STMT_CACHE 512
 #define MAX_PARAMS 32
 
 struct stmt_slot {
@@ -289,8 +291,14 @@ static MYSQL_STMT *stmt_get(struct store_conn *c, const char *sql, struct tg_err
             break;
     }
     if (c->stmts[h].sql) {
-        err_set(err, TG_EINTERNAL, "statement cache full");
-        return NULL;
+        /* Full: start the cache over rather than fail (statements are prepared again). */
+        for (int i = 0; i < STMT_CACHE; i++) {
+            if (c->stmts[i].st)
+                mysql_stmt_close(c->stmts[i].st);
+            c->stmts[i].st = NULL;
+            c->stmts[i].sql = NULL;
+        }
+        h = ((uintptr_t)sql >> 3) & (STMT_CACHE - 1);
     }
     st = mysql_stmt_init(c->my);
     if (!st) {
