@@ -38,6 +38,28 @@ int crypto_random(void *buf, size_t n)
     return 0;
 }
 
+/* Per-thread buffer of RAND_bytes output: one RAND_bytes call (and its locking) per
+ * 1 KiB instead of per id. The bytes are the same CSPRNG output, only fetched ahead. */
+#define ID_POOL 1024
+
+int crypto_random_ids(void *buf, size_t n)
+{
+    static __thread unsigned char pool[ID_POOL];
+    static __thread size_t left;
+
+    if (n > ID_POOL / 4)
+        return crypto_random(buf, n);
+    if (left < n) {
+        if (crypto_random(pool, sizeof(pool)) != 0)
+            return -1;
+        left = sizeof(pool);
+    }
+    memcpy(buf, pool + sizeof(pool) - left, n);
+    OPENSSL_cleanse(pool + sizeof(pool) - left, n);
+    left -= n;
+    return 0;
+}
+
 void crypto_sha256(const void *data, size_t n, unsigned char out[32])
 {
     unsigned int len = 0;

@@ -7,6 +7,10 @@
 
 /* Fill buf with n bytes from RAND_bytes. Returns 0 or -1. */
 int crypto_random(void *buf, size_t n);
+/* The same for request ids and other unguessable but non-secret values: served from a
+ * per-thread buffer refilled from the CSPRNG (threads started after fork only, so no two
+ * processes share a buffer). Returns 0 or -1. */
+int crypto_random_ids(void *buf, size_t n);
 void crypto_sha256(const void *data, size_t n, unsigned char out[32]);
 /* Lowercase hex SHA-256 (65 bytes with the NUL). */
 void crypto_sha256_hex(const void *data, size_t n, char out[65]);

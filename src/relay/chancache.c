@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth/crypto.h"
+#include "auth/secretbox.h"
 #include "config/config.h"
 #include "relay/chancache.h"
 #include "store/store.h"
@@ -475,4 +476,42 @@ int64_t chancache_group_ppm(struct tg_app *app, const char *group)
         pthread_mutex_unlock(&mu);
     }
     return ppm;
+}
+
+/* Opened channel keys, so a call does not run AES-GCM (and its OpenSSL set-up) for the
+ * same key every time. A slot is valid while the channel's sealed text is unchanged: a
+ * new key is sealed with a fresh nonce, so a rotated key never matches an old slot. */
+#define NKEYS 64
+
+struct open_key {
+    int64_t id;
+    char sealed[sizeof(((struct channel_row *)0)->key_enc)];
+    char *plain; /* NULL = empty slot */
+};
+
+static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct open_key keys[NKEYS];
+
+char *chancache_channel_key(const struct tg_config *cfg, const struct channel_row *ch)
+{
+    struct open_key *k = &keys[(uint64_t)ch->id % NKEYS];
+    char *out = NULL, *plain;
+
+    pthread_mutex_lock(&key_mu);
+    if (k->plain && k->id == ch->id && !strcmp(k->sealed, ch->key_enc))
+        out = strdup(k->plain);
+    pthread_mutex_unlock(&key_mu);
+    if (out)
+        return out;
+    plain = secretbox_open(cfg, "channels.key", ch->id, ch->key_enc);
+    if (!plain)
+        return NULL;
+    out = strdup(plain);
+    pthread_mutex_lock(&key_mu);
+    crypto_free_secret(k->plain);
+    k->id = ch->id;
+    str_copy(k->sealed, sizeof(k->sealed), ch->key_enc);
+    k->plain = plain;
+    pthread_mutex_unlock(&key_mu);
+    return out;
 }

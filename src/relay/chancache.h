@@ -40,6 +40,10 @@ int64_t chancache_group_ppm(struct tg_app *app, const char *group);
  * none). */
 void chancache_report(int64_t channel_id, int ok, int retry_after_s, int threshold,
                       int cooldown_s);
+/* The channel's upstream key, opened (cached per process while its sealed text is
+ * unchanged). Returns a copy to free with crypto_free_secret, or NULL when it does not
+ * open. */
+char *chancache_channel_key(const struct tg_config *cfg, const struct channel_row *ch);
 /* Drop cached data so the next use reloads (after this process changed channels). */
 void chancache_invalidate(void);
 

@@ -37,3 +37,9 @@ TESTS += tests/unit/test_sse_write
 tests_unit_test_sse_write_SOURCES = tests/unit/test_sse_write.c tests/unit/cu_main.h
 tests_unit_test_sse_write_CFLAGS = $(TG_TESTFLAGS)
 tests_unit_test_sse_write_LDADD = libtg_relay.la libtg_util.la $(TG_LIBS) $(CUNIT_LIBS)
+
+check_PROGRAMS += tests/unit/test_chancache
+TESTS += tests/unit/test_chancache
+tests_unit_test_chancache_SOURCES = tests/unit/test_chancache.c tests/unit/cu_main.h
+tests_unit_test_chancache_CFLAGS = $(TG_TESTFLAGS)
+tests_unit_test_chancache_LDADD = $(TG_TESTLIBS)

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "auth/crypto.h"
-#include "auth/secretbox.h"
 #include "config/config.h"
 #include "limits/limits.h"
 #include "relay/relay_int.h"
@@ -271,7 +270,7 @@ static enum attempt_end attempt(struct call *cl, const struct pick *p, int *stat
     struct store_conn *c;
 
     if (p->ch.key_enc[0]) {
-        key = secretbox_open(cfg, "channels.key", p->ch.id, p->ch.key_enc);
+        key = chancache_channel_key(cfg, &p->ch);
         if (!key) {
             log_error("relay", "event=channel_key_unreadable channel=%lld",
                       (long long)p->ch.id);

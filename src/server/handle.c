@@ -46,7 +46,8 @@ static void request_init(struct tg_request *req, struct tg_app *app, FCGX_Reques
     /* 48 bits of milliseconds, then 80 random bits: ids sort by time, so the unique
      * indexes on request_id (ledger, usage_logs) grow at one end instead of touching a
      * random page per insert. */
-    crypto_random(rnd, sizeof(rnd));
+    if (crypto_random_ids(rnd, sizeof(rnd)) != 0)
+        log_error("server", "event=random_failed"); /* a clash fails the ledger insert */
     ms = (uint64_t)str_now_us() / 1000;
     for (int i = 5; i >= 0; i--, ms >>= 8)
         rnd[i] = (unsigned char)(ms & 0xff);

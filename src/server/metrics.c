@@ -13,6 +13,7 @@ static const int64_t buckets_us[] = {1000,    5000,     10000,    25000,   50000
 
 struct shm_block {
     int64_t inflight, streams, upstream_errors, worker_restarts, quota, key_epoch;
+    int64_t fcgi_conns;
     int64_t tokens[MT_KINDS];
     int64_t ttfb_count, ttfb_sum, ttfb_buckets[NBUCKET];
     int64_t dur_count, dur_sum, dur_buckets[NBUCKET];
@@ -102,6 +103,12 @@ void metrics_worker_restart(void)
         add(&shm->worker_restarts, 1);
 }
 
+void metrics_fcgi_connection(void)
+{
+    if (shm)
+        add(&shm->fcgi_conns, 1);
+}
+
 void metrics_key_epoch_bump(void)
 {
     if (shm)
@@ -164,12 +171,16 @@ void metrics_render(struct buf *out, const char *(*route_name)(int i))
         "# HELP tollgate_worker_restarts_total Workers replaced after dying.\n"
         "# TYPE tollgate_worker_restarts_total counter\n"
         "tollgate_worker_restarts_total %lld\n"
+        "# HELP tollgate_fcgi_connections_total FastCGI connections accepted (a kept "
+        "connection serves many requests).\n"
+        "# TYPE tollgate_fcgi_connections_total counter\n"
+        "tollgate_fcgi_connections_total %lld\n"
         "# HELP tollgate_quota_charged_total Quota charged for calls.\n"
         "# TYPE tollgate_quota_charged_total counter\n"
         "tollgate_quota_charged_total %lld\n",
         (long long)get(&shm->inflight), (long long)get(&shm->streams),
         (long long)get(&shm->upstream_errors), (long long)get(&shm->worker_restarts),
-        (long long)get(&shm->quota));
+        (long long)get(&shm->fcgi_conns), (long long)get(&shm->quota));
     buf_puts(out, "# HELP tollgate_tokens_total Tokens billed by kind.\n"
                   "# TYPE tollgate_tokens_total counter\n");
     for (int k = 0; k < MT_KINDS; k++)

@@ -21,6 +21,8 @@ void metrics_tokens(enum metric_token_kind kind, int64_t n);
 void metrics_quota(int64_t n);
 void metrics_upstream_error(void);
 void metrics_worker_restart(void);
+/* A FastCGI connection was accepted. */
+void metrics_fcgi_connection(void);
 /* Append the Prometheus text for everything counted. route_name(i) names route i. */
 void metrics_render(struct buf *out, const char *(*route_name)(int i));
 /* Generation of API key data on this host: bumped by every change a worker makes, so

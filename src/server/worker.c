@@ -1,5 +1,6 @@
 /* worker: one process of T threads looping on FCGX_Accept_r, drained by a signal thread.
  */
+#include <poll.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "relay/relay.h"
+#include "server/metrics.h"
 #include "server/request.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -53,6 +55,51 @@ static int accept_set(int listen_fd)
     return ep;
 }
 
+/* Kept connections (nginx fastcgi_keep_conn on): after a request the connection stays
+ * with the thread that served it and the next request arrives on it, with no accept, no
+ * close and no epoll wake-up of the listen socket. Reading the next request must not
+ * find leftovers of this one: the rest of a body the handler did not read is skipped
+ * (up to KEEP_DRAIN bytes; more than that and the connection is closed instead). */
+#define KEEP_DRAIN (1 << 20)
+
+static int rest_of_body_read(FCGX_Request *r)
+{
+    char junk[8192];
+    size_t skipped = 0;
+    int got;
+
+    while (skipped < KEEP_DRAIN && (got = FCGX_GetStr(junk, sizeof(junk), r->in)) > 0)
+        skipped += (size_t)got;
+    return FCGX_HasSeenEOF(r->in) == EOF && FCGX_GetError(r->in) == 0;
+}
+
+/* Wait for the next request: on the kept connection if there is one, else a new
+ * connection on the listen socket. Returns 1 when FCGX_Accept_r may be called, 0 to
+ * look again, -1 when draining. */
+static int wait_request(int ep, const FCGX_Request *r, int listen_fd)
+{
+    if (r->ipcFd >= 0) {
+        struct pollfd pf[2] = {{.fd = r->ipcFd, .events = POLLIN | POLLRDHUP},
+                               {.fd = drain_fd, .events = POLLIN}};
+        if (poll(pf, 2, -1) < 0)
+            return 0;
+        if (!draining)
+            return pf[0].revents != 0;
+        /* Draining: a request that already arrived is served (and the connection closed
+         * after it); an idle connection is closed now. */
+        pf[0].revents = 0;
+        if (poll(pf, 1, 0) == 1 && pf[0].revents == POLLIN)
+            return 1;
+        return -1;
+    }
+    struct epoll_event ev;
+    if (epoll_wait(ep, &ev, 1, -1) != 1)
+        return 0;
+    if (draining)
+        return -1;
+    return ev.data.fd == listen_fd;
+}
+
 static void *thread_main(void *arg)
 {
     struct thread_slot *t = arg;
@@ -67,19 +114,28 @@ static void *thread_main(void *arg)
         return NULL;
     }
     for (;;) {
-        struct epoll_event ev;
+        int w, kept;
 
         t->state = T_ACCEPTING;
-        if (draining)
+        if (draining && r.ipcFd < 0)
             break;
-        if (epoll_wait(ep, &ev, 1, -1) != 1 || ev.data.fd != t->listen_fd || draining)
+        w = wait_request(ep, &r, t->listen_fd);
+        if (w < 0)
+            break;
+        /* The listen socket is non-blocking: another thread or worker may take the
+         * connection first, and then FCGX_Accept_r fails with EAGAIN and we wait again.
+         * On a kept connection that nginx closed it fails the same way. */
+        kept = r.ipcFd >= 0;
+        if (w == 0 || FCGX_Accept_r(&r) < 0)
             continue;
-        /* The socket is non-blocking: another thread or worker may take the connection
-         * first, and then FCGX_Accept_r fails with EAGAIN and we wait again. */
-        if (FCGX_Accept_r(&r) < 0)
-            continue;
+        if (!kept)
+            metrics_fcgi_connection();
         t->state = T_BUSY;
         server_handle(t->app, &r);
+        /* Draining: the connection goes with this request (nginx retries a request it
+         * sends on a kept connection that closes: fastcgi_next_upstream). */
+        if (r.keepConnection && (draining || !rest_of_body_read(&r)))
+            r.keepConnection = 0;
         FCGX_Finish_r(&r);
     }
     FCGX_Free(&r, 1);

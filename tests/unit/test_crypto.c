@@ -64,6 +64,23 @@ static void test_crypto_memeq_and_random(void)
     CU_ASSERT_TRUE(crypto_memeq(a, b, sizeof(a)));
 }
 
+/* Pooled id bytes: every draw differs (across refills of the per-thread pool), and a
+ * request larger than the pool is served directly. */
+static void test_crypto_random_ids_distinct(void)
+{
+    enum { N = 300 }; /* 300 x 16 bytes: several refills of the pool */
+    static unsigned char ids[N][16];
+    unsigned char big[2048], zero[2048] = {0};
+
+    for (int i = 0; i < N; i++)
+        CU_ASSERT_EQUAL_FATAL(crypto_random_ids(ids[i], sizeof(ids[i])), 0);
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++)
+            CU_ASSERT_FALSE(crypto_memeq(ids[i], ids[j], sizeof(ids[i])));
+    CU_ASSERT_EQUAL(crypto_random_ids(big, sizeof(big)), 0);
+    CU_ASSERT_FALSE(crypto_memeq(big, zero, sizeof(big)));
+}
+
 /* ---- crypto: base64 ---- */
 
 static void test_crypto_b64url_roundtrip_all_lengths(void)
@@ -584,6 +601,7 @@ static const struct cu_test tests[] = {
     {"crypto_hmac_rfc4231_case2", test_crypto_hmac_rfc4231_case2},
     {"crypto_crc32_check", test_crypto_crc32_check},
     {"crypto_memeq_and_random", test_crypto_memeq_and_random},
+    {"crypto_random_ids_distinct", test_crypto_random_ids_distinct},
     {"crypto_b64url_roundtrip_all_lengths", test_crypto_b64url_roundtrip_all_lengths},
     {"crypto_b64_std_roundtrip_all_lengths", test_crypto_b64_std_roundtrip_all_lengths},
     {"crypto_b64_known_and_bad", test_crypto_b64_known_and_bad},
