@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(autoconf automake libtool pkg-config make gcc
       libfcgi-dev libfcgi-bin libmariadb-dev libjansson-dev libcurl4-openssl-dev
-      libssl-dev libargon2-dev mariadb-server mariadb-client nginx curl ca-certificates)
+      libssl-dev libargon2-dev libgoogle-perftools-dev mariadb-server mariadb-client nginx curl ca-certificates)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcunit1-dev clang clang-format libclang-rt-14-dev lighttpd wrk chromium jq)
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)

@@ -6,7 +6,7 @@ libtollgate_la_LIBADD += libtg_server.la
 
 bin_PROGRAMS += tollgate-fcgi
 tollgate_fcgi_SOURCES = src/server/main.c
-tollgate_fcgi_LDADD = libtollgate.la $(TG_LIBS)
+tollgate_fcgi_LDADD = libtollgate.la $(TG_LIBS) $(TCMALLOC_LIBS)
 
 check_PROGRAMS += tests/unit/test_server
 TESTS += tests/unit/test_server
