@@ -1,5 +1,6 @@
 /* crypto: the only user of OpenSSL. Hashes, MACs, randomness, base64, AES-256-GCM. */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,12 +61,25 @@ int crypto_random_ids(void *buf, size_t n)
     return 0;
 }
 
+/* SHA-256 fetched from the provider once: EVP_sha256() makes every EVP_Digest look the
+ * algorithm up again (a locked search), which showed in profiles of the key check. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void crypto_sha256(const void *data, size_t n, unsigned char out[32])
 {
     unsigned int len = 0;
+    const EVP_MD *md;
 
+    pthread_once(&sha256_once, sha256_fetch);
+    md = sha256_md ? sha256_md : EVP_sha256();
     /* cannot fail short of a broken library; even then, never leave out undefined */
-    if (EVP_Digest(n ? data : "", n, out, &len, EVP_sha256(), NULL) != 1 || len != 32)
+    if (EVP_Digest(n ? data : "", n, out, &len, md, NULL) != 1 || len != 32)
         memset(out, 0, 32);
 }
 
