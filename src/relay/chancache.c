@@ -178,6 +178,15 @@ static struct snapshot *snap_get(struct tg_app *app, struct tg_err *err)
     return s;
 }
 
+void chancache_refresh(struct tg_app *app)
+{
+    struct tg_err err = {0};
+    struct snapshot *s = snap_get(app, &err); /* reloads when past its TTL */
+
+    if (s)
+        snap_put(s);
+}
+
 void chancache_invalidate(void)
 {
     pthread_mutex_lock(&mu);

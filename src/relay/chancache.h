@@ -44,6 +44,10 @@ void chancache_report(int64_t channel_id, int ok, int retry_after_s, int thresho
  * unchanged). Returns a copy to free with crypto_free_secret, or NULL when it does not
  * open. */
 char *chancache_channel_key(const struct tg_config *cfg, const struct channel_row *ch);
+/* Reload the snapshot if it is past its TTL. Run by a background thread so calls find
+ * a fresh one: a call that finds it stale reloads it, and calls meanwhile would still use
+ * the stale one (a channel added seconds ago would be "not available" to them). */
+void chancache_refresh(struct tg_app *app);
 /* Drop cached data so the next use reloads (after this process changed channels). */
 void chancache_invalidate(void);
 

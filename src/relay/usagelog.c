@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "relay/chancache.h"
 #include "relay/usagelog.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -84,6 +85,11 @@ static void *writer_main(void *arg)
         if (n)
             write_rows(app, batch, n);
         flush_leases(app, done && n == 0);
+        if (!done) {
+            struct tg_err jerr = {0};
+            store_journal_recover(app->pool, &jerr); /* what a dead worker left */
+            chancache_refresh(app);
+        }
         if (done && n == 0)
             break;
         if (app->worker_index == 0 &&

@@ -13,6 +13,7 @@
 #include "relay/relay.h"
 #include "router/router.h"
 #include "server/metrics.h"
+#include "store/journal.h"
 #include "server/server.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     json_object_seed(0);
     if (store_global_init() != 0 || relay_global_init() != 0 || FCGX_Init() != 0 ||
-        metrics_init(router_route_count) != 0) {
+        metrics_init(router_route_count) != 0 || journal_init() != 0) {
         fprintf(stderr, "tollgate-fcgi: library initialisation failed\n");
         return 1;
     }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "server/metrics.h"
+#include "store/journal.h"
 #include "server/server.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -147,6 +148,7 @@ static void reap(const struct tg_config *cfg, int listen_fd, int generation, int
             if (w.pid != pid)
                 continue;
             workers[i].pid = 0;
+            journal_orphan((int)pid); /* its unwritten charges go to another worker */
             if (stopping || w.generation != generation)
                 break;
             log_warn("master", "event=worker_died pid=%d index=%d status=%d", (int)pid,

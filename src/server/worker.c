@@ -19,6 +19,7 @@
 #include "server/metrics.h"
 #include "server/request.h"
 #include "server/server.h"
+#include "store/journal.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -218,6 +219,8 @@ void worker_main(const struct tg_config *cfg, int listen_fd, int index,
         }
     }
     pthread_attr_destroy(&attr);
+    if (journal_attach() != 0)
+        log_warn("worker", "event=no_journal_slot (lease charges live in memory only)");
     relay_worker_start(&app);
     log_info("worker", "event=ready index=%d threads=%d", index, cfg->threads);
 
@@ -233,6 +236,7 @@ void worker_main(const struct tg_config *cfg, int listen_fd, int index,
         if (slots[i].state == T_DONE)
             pthread_join(slots[i].tid, NULL);
     relay_worker_stop(); /* writes every queued usage row */
+    journal_detach();
     log_info("worker", "event=exit index=%d", index);
     _exit(0);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "store/billing.h"
+#include "store/journal.h"
 #include "util/log.h"
 #include "util/str.h"
 
@@ -255,6 +256,7 @@ struct settled { /* a call settled in memory, its ledger row not written yet */
     struct lease *lease;
     int64_t reserved, charge;
     int released;
+    int jidx; /* its journal entry (shared memory), or -1 */
 };
 
 static pthread_mutex_t lease_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -479,6 +481,23 @@ static int lease_take(struct store_conn *c, int64_t user_id, int64_t key_id,
     return 0;
 }
 
+/* Record a settled call in the shared journal, so that its charge survives this
+ * process. Caller holds lease_mu. Returns the entry, or -1. */
+static int journal_note(const struct lease *l, const struct settled *q)
+{
+    struct journal_entry e;
+
+    memset(&e, 0, sizeof(e));
+    str_copy(e.request_id, sizeof(e.request_id), q->request_id);
+    str_copy(e.lease_id, sizeof(e.lease_id), l->id);
+    e.user_id = l->user_id;
+    e.key_id = l->key_id;
+    e.reserved = q->reserved;
+    e.charge = q->charge;
+    e.released = q->released;
+    return journal_add(&e);
+}
+
 /* Settle request_id if it is on a lease: an exact call gives back what it did not use
  * at once (on c), a bulk call to the lease; the charge is written by the flusher.
  * Returns 1 if it was on a lease. */
@@ -528,6 +547,7 @@ static int lease_settle(struct store_conn *c, const char *request_id, int64_t ch
     q->reserved = h->reserved;
     q->charge = charge;
     q->released = released;
+    q->jidx = journal_note(l, q);
     l->pending += charge;
     pthread_mutex_unlock(&lease_mu);
     free(h);
@@ -665,6 +685,8 @@ static void flush_batch(struct store_conn *c, struct settled *b, size_t n,
         if (rc == WRITE_RETRY) {
             requeue(&b[i], j - i);
         } else {
+            for (k = i; k < j; k++)
+                journal_done(b[k].jidx);
             l->pending -= sum;
             l->granted -= sum;
             if (rc == WRITE_LOST) {
@@ -786,6 +808,79 @@ int store_lease_flush(struct store_pool *pool, int final, struct tg_err *err)
     pthread_mutex_lock(&lease_mu);
     rc = queue_len ? -1 : rc;
     pthread_mutex_unlock(&lease_mu);
+    return rc;
+}
+
+/* Write one dead worker's journal entries e[0..n), lease by lease, and close each of
+ * those leases (what its calls did not spend goes back). Returns 1 done, 0 retry later.
+ */
+static int recover_entries(struct store_conn *c, const struct journal_entry *e, int n,
+                           struct tg_err *err)
+{
+    struct settled *r = calloc(n > 0 ? (size_t)n : 1, sizeof(*r));
+    char *seen = calloc(n > 0 ? (size_t)n : 1, 1);
+    int ok = r && seen;
+
+    for (int i = 0; ok && i < n; i++) {
+        struct lease l;
+        int k = 0, rc;
+        int64_t sum = 0;
+
+        if (seen[i])
+            continue;
+        memset(&l, 0, sizeof(l));
+        l.user_id = e[i].user_id;
+        l.key_id = e[i].key_id;
+        str_copy(l.id, sizeof(l.id), e[i].lease_id);
+        str_copy(l.worker, sizeof(l.worker), "recovered");
+        for (int j = i; j < n; j++) {
+            if (seen[j] || strcmp(e[j].lease_id, e[i].lease_id) != 0)
+                continue;
+            seen[j] = 1;
+            str_copy(r[k].request_id, sizeof(r[k].request_id), e[j].request_id);
+            r[k].lease = &l;
+            r[k].reserved = e[j].reserved;
+            r[k].charge = e[j].charge;
+            r[k].released = e[j].released;
+            sum += e[j].charge;
+            k++;
+        }
+        rc = lease_write(c, &l, r, (size_t)k, err);
+        if (rc == WRITE_RETRY) {
+            ok = 0;
+        } else if (rc == WRITE_LOST) {
+            log_error("billing",
+                      "event=recovered_lease_lost lease=%s calls=%d charge=%lld", l.id, k,
+                      (long long)sum);
+        } else {
+            log_warn("billing", "event=lease_recovered lease=%s calls=%d charge=%lld",
+                     l.id, k, (long long)sum);
+            if (settle_direct(c, l.id, 0, 1, err) < 0)
+                ok = 0;
+        }
+    }
+    free(r);
+    free(seen);
+    return ok;
+}
+
+int store_journal_recover(struct store_pool *pool, struct tg_err *err)
+{
+    struct journal_entry *e;
+    struct store_conn *c = NULL;
+    int n, h, rc = 0;
+
+    while ((h = journal_adopt(&e, &n)) >= 0) {
+        int done = n == 0 || (need_conn(pool, &c, err) && recover_entries(c, e, n, err));
+
+        journal_release(h, done);
+        free(e);
+        if (!done) {
+            rc = -1;
+            break;
+        }
+    }
+    store_put(pool, c);
     return rc;
 }
 

@@ -61,8 +61,9 @@ rl_channel() {
         --priority "${5:-0}" | jq -r '.id // empty'
 }
 
-# Channel and price snapshots are cached per process for up to 2 s.
-rl_cache_wait() { sleep 2.2; }
+# Channel and price snapshots are cached per process for 2 s and reloaded by each
+# worker's background writer (every <= 200 ms) once older.
+rl_cache_wait() { sleep 2.6; }
 
 rl_cost() {
     local s=0

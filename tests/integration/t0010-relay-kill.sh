@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# t0010-relay-kill: a worker killed with SIGKILL while calls of a busy key are admitted
+# and settled on its balance lease loses no charge. The calls it had settled in memory
+# but not yet written sit in the shared journal; the next worker writes their ledger rows
+# and closes the dead worker's lease. Every call a client got a 200 for is charged once,
+# and balance + open reservations = the ledger's sum.
+# shellcheck disable=SC2317  # the helpers below run through wait_for
+set -u
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/relay_lib.sh
+. "$(dirname "$0")/relay_lib.sh"
+
+U=t10k$RL_TAG
+M=t10k-$RL_TAG
+rl_price "$M" 1000000 2000000
+rl_user "$U" 200 # ample: calls go on a balance lease
+KEY=$(rl_key "$U")
+rl_channel "$M" openai-compatible "$MOCK_KEY" "$M" >/dev/null
+rl_cache_wait
+cat >"$T_TMP/post.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '{"model":"$M","messages":[{"role":"user","content":"hi [mock chunks=2]"}]}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $KEY"
+EOF
+master=$(stack_pid tollgate)
+victim=$(children_of "$master" | sort -n | head -n 1)
+(
+    sleep 3
+    kill -KILL "$victim"
+) &
+killer=$!
+at_exit "kill $killer 2>/dev/null"
+out=$(timeout 60 wrk -c 16 -t 2 -d 6s --timeout 10s -s "$T_TMP/post.lua" \
+    "$BASE_URL/v1/chat/completions" 2>&1)
+wait "$killer"
+if pid_alive "$victim"; then fail "worker $victim killed" "still alive"; else
+    ok "worker $victim killed with SIGKILL under load"; fi
+n=$(awk '/requests in/ { print $1 }' <<<"$out")
+bad=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
+    END { print n + 0 }' <<<"$out")
+good=$((${n:-0} - bad))
+if [ "${n:-0}" -gt 200 ]; then ok "$good of $n calls answered 200"; else
+    fail "wrk ran" "$(tr '\n' ' ' <<<"$out")"; fi
+charged=''
+all_charged() {
+    charged=$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $RL_UID
+        AND kind = 'charge' AND state = 'settled' AND amount < 0
+        AND request_id NOT LIKE 'lease-%'")
+    [ "$charged" -ge "$good" ]
+}
+# Up to 16 calls in flight when wrk stops are still served and charged, and so may be
+# the calls in flight on the killed worker that it had already answered (the client then
+# sees the connection cut before the end): at most twice the connections above.
+if wait_for 15 all_charged && [ "$charged" -le $((good + 32)) ]; then
+    ok "every call answered 200 is charged ($charged charges for $good answers)"
+else
+    fail "every call answered 200 is charged" "$charged charges for $good answers"
+fi
+recovered() { grep -q 'event=lease_recovered' "$LOG_DIR/tollgate.log"; }
+if wait_for 5 recovered; then
+    ok "the dead worker's unwritten charges were recovered from the journal"
+else
+    fail "journal recovery ran" "no event=lease_recovered in tollgate.log"
+fi
+check_eq "$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $RL_UID
+    AND state = 'reserved' AND request_id LIKE 'lease-%' AND worker = 'pid:$victim'")" 0 \
+    "the dead worker's lease is closed"
+check_eq "$(mysql_q "SELECT u.quota + COALESCE((SELECT SUM(reserved) FROM ledger
+    WHERE user_id = u.id AND state = 'reserved'), 0) - (SELECT SUM(amount) FROM ledger
+    WHERE user_id = u.id) FROM users u WHERE u.id = $RL_UID")" 0 \
+    "balance + open reservations = ledger sum"
+
+finish
