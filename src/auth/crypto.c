@@ -56,7 +56,6 @@ int crypto_random_ids(void *buf, size_t n)
         left = sizeof(pool);
     }
     memcpy(buf, pool + sizeof(pool) - left, n);
-    OPENSSL_cleanse(pool + sizeof(pool) - left, n);
     left -= n;
     return 0;
 }

@@ -1,5 +1,4 @@
 /* log: line-oriented logging to stderr with the thread's request id. */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,25 +10,11 @@
 static enum log_level log_level = LOG_LVL_INFO;
 static __thread char log_rid[40] = "-";
 
-/* Per thread: the formatted second and the pid, so a record needs neither strftime nor
- * a getpid system call. A fork bumps fork_gen, which makes every cached pid stale. */
-static volatile int fork_gen = 1;
+/* Per thread: the formatted second, so a record needs no strftime. */
 static __thread struct {
     time_t sec;
     char ts[32];
-    int gen;
-    int pid;
 } log_cache;
-
-static void after_fork(void)
-{
-    fork_gen++;
-}
-
-__attribute__((constructor)) static void register_atfork(void)
-{
-    pthread_atfork(NULL, NULL, after_fork);
-}
 
 int log_set_level_name(const char *name)
 {
@@ -74,12 +59,8 @@ void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
         strftime(log_cache.ts, sizeof(log_cache.ts), "%Y-%m-%dT%H:%M:%S", &tm);
         log_cache.sec = now.tv_sec;
     }
-    if (log_cache.gen != fork_gen) {
-        log_cache.pid = (int)getpid();
-        log_cache.gen = fork_gen;
-    }
     n = snprintf(line, sizeof(line), "%s.%03ldZ %s %s pid=%d rid=%s ", log_cache.ts,
-                 now.tv_nsec / 1000000, tags[lvl], module, log_cache.pid, log_rid);
+                 now.tv_nsec / 1000000, tags[lvl], module, (int)getpid(), log_rid);
     if (n < 0 || (size_t)n >= sizeof(line))
         n = 0;
     va_start(ap, fmt);

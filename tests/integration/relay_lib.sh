@@ -21,6 +21,9 @@
 #                                         with the arrival time in microseconds), SSE_DATA
 #                                         (the data: payloads, one a line)
 #   mock_stat FIELD                       a counter of the mock's /_mock/stats
+#   rl_wrk CONNS SECS MODEL KEY           wrk POSTing small chat calls on MODEL with KEY:
+#                                         sets WRK_OUT (its report), WRK_N (responses),
+#                                         WRK_BAD (non-2xx answers + socket errors)
 # shellcheck shell=bash disable=SC2034
 
 RL_TAG=$(printf '%05d' $((RANDOM % 100000)))
@@ -167,4 +170,20 @@ check_row() {
         "$name: logged tokens in/out/cache_read/cache_write"
     check_eq "$ROW_QUOTA" "$6" "$name: logged quota = price table ($6)"
     check_eq "$(rl_ledger "$rid")" "$6 settled" "$name: ledger charge $6, settled"
+}
+
+rl_wrk() {
+    cat >"$T_TMP/post.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '{"model":"$3","messages":[{"role":"user","content":"hi [mock chunks=2]"}]}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $4"
+EOF
+    WRK_OUT=$(timeout 60 wrk -c "$1" -t 2 -d "${2}s" --timeout 10s -s "$T_TMP/post.lua" \
+        "$BASE_URL/v1/chat/completions" 2>&1)
+    WRK_N=$(awk '/requests in/ { print $1 }' <<<"$WRK_OUT")
+    WRK_N=${WRK_N:-0}
+    WRK_BAD=$(awk '/Non-2xx/ { n += $NF }
+        /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' \
+        <<<"$WRK_OUT")
 }

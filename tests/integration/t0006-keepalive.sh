@@ -39,12 +39,6 @@ rl_user "$U" 50
 KEY=$(rl_key "$U")
 rl_channel "$M" openai-compatible "$MOCK_KEY" "$M" >/dev/null
 rl_cache_wait
-cat >"$T_TMP/post.lua" <<EOF
-wrk.method = "POST"
-wrk.body = '{"model":"$M","messages":[{"role":"user","content":"hi [mock chunks=2]"}]}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $KEY"
-EOF
 master=$(stack_pid tollgate)
 drained0=$(grep -c 'event=draining' "$LOG_DIR/tollgate.log")
 (
@@ -55,16 +49,13 @@ drained0=$(grep -c 'event=draining' "$LOG_DIR/tollgate.log")
 ) &
 hups=$!
 at_exit "kill $hups 2>/dev/null"
-out=$(timeout 60 wrk -c 32 -t 2 -d 8s --timeout 10s -s "$T_TMP/post.lua" \
-    "$BASE_URL/v1/chat/completions" 2>&1)
+rl_wrk 32 8 "$M" "$KEY"
 wait "$hups"
-n=$(awk '/requests in/ { print $1 }' <<<"$out")
-bad=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
-    END { print n + 0 }' <<<"$out")
-if [ -n "$n" ] && [ "$n" -gt 100 ] && [ "$bad" = 0 ]; then
+n=$WRK_N
+if [ "$n" -gt 100 ] && [ "$WRK_BAD" = 0 ]; then
     ok "$n relayed calls across three reloads: none failed"
 else
-    fail "relayed calls across three reloads all answer 200" "$(tr '\n' ' ' <<<"$out")"
+    fail "relayed calls across three reloads all answer 200" "$(tr '\n' ' ' <<<"$WRK_OUT")"
 fi
 drained() { [ $(($(grep -c 'event=draining' "$LOG_DIR/tollgate.log") - drained0)) -ge 3 ]; }
 if wait_for 10 drained; then ok "old workers drained on each reload"; else

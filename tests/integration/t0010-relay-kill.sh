@@ -18,12 +18,6 @@ rl_user "$U" 200 # ample: calls go on a balance lease
 KEY=$(rl_key "$U")
 rl_channel "$M" openai-compatible "$MOCK_KEY" "$M" >/dev/null
 rl_cache_wait
-cat >"$T_TMP/post.lua" <<EOF
-wrk.method = "POST"
-wrk.body = '{"model":"$M","messages":[{"role":"user","content":"hi [mock chunks=2]"}]}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $KEY"
-EOF
 master=$(stack_pid tollgate)
 victim=$(children_of "$master" | sort -n | head -n 1)
 (
@@ -32,17 +26,14 @@ victim=$(children_of "$master" | sort -n | head -n 1)
 ) &
 killer=$!
 at_exit "kill $killer 2>/dev/null"
-out=$(timeout 60 wrk -c 16 -t 2 -d 6s --timeout 10s -s "$T_TMP/post.lua" \
-    "$BASE_URL/v1/chat/completions" 2>&1)
+rl_wrk 16 6 "$M" "$KEY"
 wait "$killer"
 if pid_alive "$victim"; then fail "worker $victim killed" "still alive"; else
     ok "worker $victim killed with SIGKILL under load"; fi
-n=$(awk '/requests in/ { print $1 }' <<<"$out")
-bad=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
-    END { print n + 0 }' <<<"$out")
-good=$((${n:-0} - bad))
-if [ "${n:-0}" -gt 200 ]; then ok "$good of $n calls answered 200"; else
-    fail "wrk ran" "$(tr '\n' ' ' <<<"$out")"; fi
+n=$WRK_N
+good=$((n - WRK_BAD))
+if [ "$n" -gt 200 ]; then ok "$good of $n calls answered 200"; else
+    fail "wrk ran" "$(tr '\n' ' ' <<<"$WRK_OUT")"; fi
 charged=''
 all_charged() {
     charged=$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $RL_UID
