@@ -479,10 +479,13 @@ int relay_call(struct tg_request *req, enum relay_endpoint ep, struct tg_err *er
     delivered = end == A_DONE && req->bytes_out > 0;
     if (req->started && cl.stream)
         metrics_streams(-1);
-    settle(&cl, used,
-           end == A_DONE ? (status ? status : 200)
-                         : response_status_for(err->code, req->dialect),
-           eclass, delivered);
+    if (end != A_DONE)
+        status = response_status_for(err->code, req->dialect);
+    else if (!delivered && cl.client_gone)
+        status = 499; /* the client left before anything was sent (nginx's code) */
+    else if (!status)
+        status = 200;
+    settle(&cl, used, status, eclass, delivered);
     rc = end == A_DONE ? 0 : -1;
     if (end == A_DONE && !req->started)
         rc = 0; /* the client left before anything was sent */
