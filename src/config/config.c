@@ -36,6 +36,8 @@ static const struct opt opts[] = {
     {"threads", OPT_INT, F(threads), 1, 4096, "64", 0, "threads per worker"},
     {"drain_timeout", OPT_INT, F(drain_timeout), 0, 3600, "30", 0,
      "seconds in-flight requests get on SIGTERM"},
+    {"journal_file", OPT_STR, F(journal_file), 0, 0, "", 0,
+     "file (on tmpfs) of unwritten charges and usage rows; empty: memory only"},
     {"log_level", OPT_STR, F(log_level), 0, 0, "info", 0, "debug, info, warn or error"},
     {"max_body_bytes", OPT_I64, F(max_body_bytes), 1024, 256 << 20, "33554432", 0,
      "largest request body"},

@@ -13,7 +13,8 @@ struct tg_config {
     int listen_mode;  /* unix socket permissions, octal in the file (0666) */
     int workers;
     int threads;
-    int drain_timeout; /* seconds */
+    int drain_timeout;      /* seconds */
+    char journal_file[256]; /* unwritten charges and usage rows; "" = shared memory */
     char log_level[16];
     int64_t max_body_bytes;
     /* database */

@@ -6,11 +6,12 @@
 #include "config/config.h"
 #include "relay/chancache.h"
 #include "relay/usagelog.h"
+#include "store/journal.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/str.h"
 
-#define QUEUE_MAX  4096
+#define QUEUE_MAX  JOURNAL_USAGE_CAP /* queue position i is journal row i */
 #define BATCH      64
 #define FLUSH_MS   200
 #define REAP_EVERY 30 /* seconds */
@@ -19,17 +20,43 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct usage_log queue[QUEUE_MAX];
 static int qhead, qlen, running, stopping;
+static int taken; /* rows the writer holds: their positions are not free yet */
 static pthread_t writer;
 static struct tg_app *the_app;
 
-static void write_rows(struct tg_app *app, const struct usage_log *rows, int n)
+/* Returns 0 written, -1 not. */
+static int write_rows(struct tg_app *app, const struct usage_log *rows, int n,
+                      int stopping_now)
 {
     struct tg_err err = {0};
     struct store_conn *c = store_get(app->pool, &err);
+    int rc = 0;
 
-    if (!c || store_usage_insert(c, rows, n, &err) != 0)
-        log_error("usage", "event=usage_rows_lost count=%d reason=\"%s\"", n, err.msg);
+    if (!c || store_usage_insert(c, rows, n, &err) != 0) {
+        rc = -1;
+        if (stopping_now)
+            log_error("usage",
+                      "event=usage_rows_unwritten count=%d reason=\"%s\" (left "
+                      "in the journal)",
+                      n, err.msg);
+        else
+            log_error("usage", "event=usage_rows_lost count=%d reason=\"%s\"", n,
+                      err.msg);
+    }
     store_put(app->pool, c);
+    return rc;
+}
+
+/* The writer is done with the n rows from position start: written, or (rc != 0 while
+ * running) lost. Rows unwritten at a stop stay in the journal for another worker. */
+static void rows_done(int start, int n, int rc, int stopping_now)
+{
+    pthread_mutex_lock(&mu);
+    if (rc == 0 || !stopping_now)
+        for (int k = 0; k < n; k++)
+            journal_usage_done((start + k) % QUEUE_MAX);
+    taken -= n;
+    pthread_mutex_unlock(&mu);
 }
 
 /* Write what calls settled on balance leases; final: return every lease. */
@@ -62,7 +89,7 @@ static void *writer_main(void *arg)
 
     for (;;) {
         struct timespec until;
-        int n = 0;
+        int n = 0, start, rc = 0;
 
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += FLUSH_MS * 1000000L;
@@ -75,15 +102,19 @@ static void *writer_main(void *arg)
             if (pthread_cond_timedwait(&cv, &mu, &until) != 0)
                 break;
         }
+        start = qhead;
         while (n < BATCH && qlen > 0) {
             batch[n++] = queue[qhead];
             qhead = (qhead + 1) % QUEUE_MAX;
             qlen--;
         }
-        int done = stopping && qlen == 0;
+        taken += n;
+        int done = stopping && qlen == 0, stopping_now = stopping;
         pthread_mutex_unlock(&mu);
-        if (n)
-            write_rows(app, batch, n);
+        if (n) {
+            rc = write_rows(app, batch, n, stopping_now);
+            rows_done(start, n, rc, stopping_now);
+        }
         flush_leases(app, done && n == 0);
         if (!done) {
             struct tg_err jerr = {0};
@@ -115,8 +146,11 @@ void usagelog_start(struct tg_app *app)
 void usagelog_push(struct tg_app *app, const struct usage_log *row)
 {
     pthread_mutex_lock(&mu);
-    if (running && !stopping && qlen < QUEUE_MAX) {
-        queue[(qhead + qlen) % QUEUE_MAX] = *row;
+    if (running && !stopping && qlen + taken < QUEUE_MAX) {
+        int pos = (qhead + qlen) % QUEUE_MAX;
+
+        queue[pos] = *row;
+        journal_usage_put(pos, row); /* survives this process until written */
         qlen++;
         if (qlen >= BATCH)
             pthread_cond_signal(&cv);
@@ -124,7 +158,7 @@ void usagelog_push(struct tg_app *app, const struct usage_log *row)
         return;
     }
     pthread_mutex_unlock(&mu);
-    write_rows(app, row, 1); /* no writer (tools) or a full queue: write it now */
+    write_rows(app, row, 1, 0); /* no writer (tools) or a full queue: write it now */
 }
 
 void usagelog_stop(void)

@@ -1,5 +1,7 @@
 /* usagelog: usage rows queued in memory and written in batches by one thread per worker,
- * so logging adds no database round trip to a call. A clean stop writes every row. */
+ * so logging adds no database round trip to a call. A clean stop writes every row; each
+ * queued row is also in the shared journal, so a worker killed before writing its rows
+ * leaves them to the next worker (store_journal_recover). */
 #ifndef TG_USAGELOG_H
 #define TG_USAGELOG_H
 

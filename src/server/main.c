@@ -72,7 +72,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     json_object_seed(0);
     if (store_global_init() != 0 || relay_global_init() != 0 || FCGX_Init() != 0 ||
-        metrics_init(router_route_count) != 0 || journal_init() != 0) {
+        metrics_init(router_route_count) != 0) {
         fprintf(stderr, "tollgate-fcgi: library initialisation failed\n");
         return 1;
     }
@@ -88,6 +88,12 @@ int main(int argc, char **argv)
     if (check) {
         printf("configuration OK: %s\n", path);
         return 0;
+    }
+    /* Before listening: a journal still held by workers of a killed master is waited
+     * for while they drain (they stop when their master dies). */
+    if (journal_init(cfg.journal_file, cfg.drain_timeout + 5, &err) != 0) {
+        fprintf(stderr, "tollgate-fcgi: %s\n", err.msg);
+        return 1;
     }
     fd = server_listen(&cfg);
     if (fd < 0) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -29,6 +30,7 @@ struct worker_slot {
 };
 
 static struct worker_slot workers[MAX_WORKERS * 2];
+static pid_t master_pid;
 
 static int listen_unix(const char *path, int mode)
 {
@@ -105,8 +107,14 @@ static pid_t spawn(const struct tg_config *cfg, int listen_fd, int index, int ge
         log_error("master", "event=fork_failed");
         return -1;
     }
-    if (pid == 0)
+    if (pid == 0) {
+        /* A worker outliving its master would serve unmanaged: it drains and stops
+         * when the master dies, as on SIGTERM (blocked, so it waits for sigwait). */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != master_pid)
+            kill(getpid(), SIGTERM);
         worker_main(cfg, listen_fd, index, started_us);
+    }
     for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]); i++) {
         if (workers[i].pid == 0) {
             workers[i] = (struct worker_slot){pid, generation, index, str_mono_us()};
@@ -178,7 +186,10 @@ static struct tg_config *reload(const char *path, const struct tg_config *old)
     }
     if (strcmp(c->listen, old->listen) != 0)
         log_warn("master", "event=reload_listen_ignored (restart to change listen)");
+    if (strcmp(c->journal_file, old->journal_file) != 0)
+        log_warn("master", "event=reload_journal_file_ignored (restart to change it)");
     str_copy(c->listen, sizeof(c->listen), old->listen);
+    str_copy(c->journal_file, sizeof(c->journal_file), old->journal_file);
     log_set_level_name(c->log_level);
     return c;
 }
@@ -191,6 +202,7 @@ int master_run(const char *config_path, struct tg_config *cfg, int listen_fd)
     struct timespec tick = {0, 200 * 1000 * 1000};
     sigset_t set;
 
+    master_pid = getpid();
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
     sigaddset(&set, SIGTERM);

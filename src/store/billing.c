@@ -864,17 +864,34 @@ static int recover_entries(struct store_conn *c, const struct journal_entry *e, 
     return ok;
 }
 
+/* Write what a dead process left in o: usage rows (duplicates of rows it had written
+ * are ignored), then ledger rows. Returns 1 done, 0 retry later. */
+static int recover_orphan(struct store_conn *c, const struct journal_orphan *o,
+                          struct tg_err *err)
+{
+    for (int i = 0; i < o->nu; i += 64) {
+        int k = o->nu - i < 64 ? o->nu - i : 64;
+
+        if (store_usage_insert(c, o->u + i, k, err) != 0)
+            return 0;
+    }
+    if (o->nu)
+        log_warn("billing", "event=usage_rows_recovered count=%d", o->nu);
+    return recover_entries(c, o->e, o->n, err);
+}
+
 int store_journal_recover(struct store_pool *pool, struct tg_err *err)
 {
-    struct journal_entry *e;
+    struct journal_orphan o;
     struct store_conn *c = NULL;
-    int n, h, rc = 0;
+    int h, rc = 0;
 
-    while ((h = journal_adopt(&e, &n)) >= 0) {
-        int done = n == 0 || (need_conn(pool, &c, err) && recover_entries(c, e, n, err));
+    while ((h = journal_adopt(&o)) >= 0) {
+        int done = (o.n == 0 && o.nu == 0) ||
+                   (need_conn(pool, &c, err) && recover_orphan(c, &o, err));
 
         journal_release(h, done);
-        free(e);
+        journal_orphan_free(&o);
         if (!done) {
             rc = -1;
             break;

@@ -49,8 +49,9 @@ void store_lease_enable(int on);
  * connection from pool taken only when there is such work. Returns 0, or -1 if something
  * is left for the next flush. */
 int store_lease_flush(struct store_pool *pool, int final, struct tg_err *err);
-/* Write the ledger rows of calls that a dead worker settled on its leases but had not
- * written (kept in the shared journal, see store/journal.h), and close those leases.
+/* Write what a dead worker (or a previous run) left unwritten in the shared journal (see
+ * store/journal.h): its queued usage rows, and the ledger rows of calls it settled on its
+ * leases, then close those leases.
  * Returns 0, or -1 when some are left for a later try (the database refused). */
 int store_journal_recover(struct store_pool *pool, struct tg_err *err);
 

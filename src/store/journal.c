@@ -1,15 +1,32 @@
-/* journal: settled lease calls in shared memory until their ledger rows are written. */
+/* journal: unwritten ledger and usage rows in shared memory until they are written. */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/journal.h"
+#include "util/err.h"
+#include "util/log.h"
 
 #define J_SLOTS  132  /* 64 workers, twice (a reload overlaps two generations), spare */
-#define J_CAP    8192 /* entries a worker may have unwritten at once */
+#define J_CAP    8192 /* lease entries a worker may have unwritten at once */
+#define J_UCAP   JOURNAL_USAGE_CAP
+#define J_MAGIC  0x314c4e524a475455ULL /* "UTGJRNL1" */
+#define J_HEAD   4096                  /* header page of a journal file */
 #define ADOPTING INT_MIN
+
+struct j_urow {
+    int32_t used; /* 1 while the row may be unwritten */
+    int32_t pad;
+    struct usage_log row;
+};
 
 struct j_slot {
     int32_t owner; /* pid; 0 free; -pid: its worker died with entries; ADOPTING */
@@ -17,31 +34,168 @@ struct j_slot {
     int32_t count; /* entries in use (the owner's own bookkeeping) */
     int32_t hint;  /* where the next free entry probably is */
     struct journal_entry e[J_CAP];
+    struct j_urow u[J_UCAP];
+};
+
+/* First page of a journal file: what layout the rest has. */
+struct j_head {
+    uint64_t magic;
+    uint32_t slots, cap, ucap;
+    uint32_t slot_size, entry_size, row_size;
 };
 
 static struct j_slot *slots; /* shared, J_SLOTS of them */
 static struct j_slot *mine;  /* this process's slot */
 
-int journal_init(void)
-{
-    void *p;
-
-    if (slots)
-        return 0;
-    /* Pages are only touched as they are used: a worker touches those of its unwritten
-     * entries, a few hundred kilobytes at most. */
-    p = mmap(NULL, sizeof(struct j_slot) * J_SLOTS, PROT_READ | PROT_WRITE,
-             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return -1;
-    slots = p;
-    return 0;
-}
+static const struct j_head layout = {J_MAGIC,
+                                     J_SLOTS,
+                                     J_CAP,
+                                     J_UCAP,
+                                     sizeof(struct j_slot),
+                                     sizeof(struct journal_entry),
+                                     sizeof(struct usage_log)};
 
 static int cas(int32_t *v, int32_t from, int32_t to)
 {
     return __atomic_compare_exchange_n(v, &from, to, 0, __ATOMIC_ACQ_REL,
                                        __ATOMIC_ACQUIRE);
+}
+
+static int slot_used(const struct j_slot *s)
+{
+    for (int i = 0; i < J_CAP; i++)
+        if (__atomic_load_n(&s->e[i].used, __ATOMIC_ACQUIRE))
+            return 1;
+    for (int i = 0; i < J_UCAP; i++)
+        if (__atomic_load_n(&s->u[i].used, __ATOMIC_ACQUIRE))
+            return 1;
+    return 0;
+}
+
+/* A file just opened: every slot a previous run held is now an orphan (none of its
+ * processes runs: they held the lock). Returns how many hold something. */
+static int orphan_all(void)
+{
+    int n = 0;
+
+    for (int i = 0; i < J_SLOTS; i++) {
+        struct j_slot *s = &slots[i];
+
+        if (s->owner == 0)
+            continue;
+        if (s->owner > 0)
+            s->dead = s->owner;
+        s->owner = slot_used(s) ? -(s->dead > 0 ? s->dead : 1) : 0;
+        n += s->owner != 0;
+    }
+    return n;
+}
+
+/* Lock fd for this process tree, waiting up to wait_s seconds for another holder. */
+static int lock_file(int fd, int wait_s)
+{
+    for (int waited = 0;; waited++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+        if (errno != EWOULDBLOCK || waited >= wait_s * 10)
+            return -1;
+        struct timespec t = {0, 100 * 1000 * 1000};
+        nanosleep(&t, NULL);
+    }
+}
+
+/* fd holds a journal of this layout (or is empty: then make it one). Moves a file of
+ * another layout aside. Returns 0, 1 (moved aside: reopen), -1. */
+static int check_layout(int fd, const char *path, size_t size, struct tg_err *err)
+{
+    struct j_head h;
+    struct stat st;
+    char aside[PATH_MAX];
+
+    if (fstat(fd, &st) != 0)
+        return err_set(err, TG_EINTERNAL, "journal %s: cannot stat", path);
+    if (st.st_size == 0) {
+        if (ftruncate(fd, (off_t)size) != 0 ||
+            pwrite(fd, &layout, sizeof(layout), 0) != (ssize_t)sizeof(layout))
+            return err_set(err, TG_EINTERNAL, "journal %s: cannot size it", path);
+        return 0;
+    }
+    if ((size_t)st.st_size == size && pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+        memcmp(&h, &layout, sizeof(h)) == 0)
+        return 0;
+    snprintf(aside, sizeof(aside), "%s.bad-%lld", path, (long long)time(NULL));
+    if (rename(path, aside) != 0)
+        return err_set(err, TG_EINTERNAL, "journal %s: another layout, cannot move it",
+                       path);
+    log_error("journal",
+              "event=journal_moved_aside file=%s (another layout: its rows "
+              "are not read)",
+              aside);
+    return 1;
+}
+
+static void *map_file(const char *path, size_t size, int wait_s, struct tg_err *err)
+{
+    for (int tries = 0; tries < 2; tries++) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600), rc;
+        void *p;
+
+        if (fd < 0) {
+            err_set(err, TG_EINTERNAL, "journal %s: cannot open it", path);
+            return NULL;
+        }
+        if (lock_file(fd, wait_s) != 0) {
+            close(fd);
+            err_set(err, TG_EINTERNAL, "journal %s is in use by another tollgate-fcgi",
+                    path);
+            return NULL;
+        }
+        rc = check_layout(fd, path, size, err);
+        if (rc == 1) {
+            close(fd); /* moved aside: a fresh one */
+            continue;
+        }
+        p = rc == 0 ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+                    : MAP_FAILED;
+        if (rc == 0 && p == MAP_FAILED)
+            err_set(err, TG_EINTERNAL, "journal %s: cannot map it", path);
+        if (p == MAP_FAILED) {
+            close(fd);
+            return NULL;
+        }
+        return p; /* fd stays open, unclosed by exec: it holds the lock */
+    }
+    err_set(err, TG_EINTERNAL, "journal %s: cannot replace it", path);
+    return NULL;
+}
+
+int journal_init(const char *path, int wait_s, struct tg_err *err)
+{
+    size_t size = J_HEAD + sizeof(struct j_slot) * J_SLOTS;
+    char *p;
+
+    if (slots)
+        return 0;
+    /* Pages are only touched (and, in a file, only take space) as they are used: a
+     * worker touches those of its unwritten entries, a few megabytes at most. */
+    if (!path || !*path) {
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return err_set(err, TG_EINTERNAL, "cannot map the journal");
+    } else if (!(p = map_file(path, size, wait_s, err))) {
+        return -1;
+    }
+    slots = (struct j_slot *)(void *)(p + J_HEAD);
+    if (path && *path) {
+        int left = orphan_all();
+
+        if (left)
+            log_warn("journal",
+                     "event=journal_left_by_previous_run slots=%d (written by "
+                     "the first worker)",
+                     left);
+    }
+    return 0;
 }
 
 int journal_attach(void)
@@ -96,27 +250,35 @@ void journal_done(int i)
     mine->count--;
 }
 
+int journal_usage_put(int i, const struct usage_log *row)
+{
+    struct j_urow *d;
+
+    if (!mine || i < 0 || i >= J_UCAP)
+        return -1;
+    d = &mine->u[i];
+    if (__atomic_load_n(&d->used, __ATOMIC_ACQUIRE))
+        return -1;
+    d->row = *row;
+    __atomic_store_n(&d->used, 1, __ATOMIC_RELEASE); /* whole before it counts */
+    return 0;
+}
+
+void journal_usage_done(int i)
+{
+    if (mine && i >= 0 && i < J_UCAP)
+        __atomic_store_n(&mine->u[i].used, 0, __ATOMIC_RELEASE);
+}
+
 void journal_detach(void)
 {
     int32_t pid = (int32_t)getpid();
 
     if (!mine)
         return;
-    if (mine->count > 0) {
-        mine->dead = pid;
-        cas(&mine->owner, pid, -pid);
-    } else {
-        cas(&mine->owner, pid, 0);
-    }
+    mine->dead = pid;
+    cas(&mine->owner, pid, slot_used(mine) ? -pid : 0);
     mine = NULL;
-}
-
-static int slot_used(const struct j_slot *s)
-{
-    for (int i = 0; i < J_CAP; i++)
-        if (__atomic_load_n(&s->e[i].used, __ATOMIC_ACQUIRE))
-            return 1;
-    return 0;
 }
 
 void journal_orphan(int pid)
@@ -133,33 +295,49 @@ void journal_orphan(int pid)
     }
 }
 
-int journal_adopt(struct journal_entry **out, int *n)
+/* Copy slot s's used entries and rows into o. Returns 0 or -1 (out of memory). */
+static int copy_out(const struct j_slot *s, struct journal_orphan *o)
 {
-    *out = NULL;
-    *n = 0;
+    o->e = malloc(sizeof(*o->e) * J_CAP);
+    o->u = malloc(sizeof(*o->u) * J_UCAP);
+    if (!o->e || !o->u) {
+        journal_orphan_free(o);
+        return -1;
+    }
+    for (int j = 0; j < J_CAP; j++)
+        if (__atomic_load_n(&s->e[j].used, __ATOMIC_ACQUIRE))
+            o->e[o->n++] = s->e[j];
+    for (int j = 0; j < J_UCAP; j++)
+        if (__atomic_load_n(&s->u[j].used, __ATOMIC_ACQUIRE))
+            o->u[o->nu++] = s->u[j].row;
+    return 0;
+}
+
+int journal_adopt(struct journal_orphan *o)
+{
+    memset(o, 0, sizeof(*o));
     if (!slots)
         return -1;
     for (int i = 0; i < J_SLOTS; i++) {
         struct j_slot *s = &slots[i];
-        int32_t o = __atomic_load_n(&s->owner, __ATOMIC_ACQUIRE);
-        struct journal_entry *v;
-        int k = 0;
+        int32_t own = __atomic_load_n(&s->owner, __ATOMIC_ACQUIRE);
 
-        if (o >= 0 || o == ADOPTING || !cas(&s->owner, o, ADOPTING))
+        if (own >= 0 || own == ADOPTING || !cas(&s->owner, own, ADOPTING))
             continue;
-        v = malloc(sizeof(*v) * J_CAP);
-        if (!v) {
-            cas(&s->owner, ADOPTING, o);
+        if (copy_out(s, o) != 0) {
+            cas(&s->owner, ADOPTING, own);
             return -1;
         }
-        for (int j = 0; j < J_CAP; j++)
-            if (__atomic_load_n(&s->e[j].used, __ATOMIC_ACQUIRE))
-                v[k++] = s->e[j];
-        *out = v;
-        *n = k;
         return i;
     }
     return -1;
+}
+
+void journal_orphan_free(struct journal_orphan *o)
+{
+    free(o->e);
+    free(o->u);
+    memset(o, 0, sizeof(*o));
 }
 
 void journal_release(int handle, int done)
@@ -172,6 +350,8 @@ void journal_release(int handle, int done)
     if (done) {
         for (int j = 0; j < J_CAP; j++)
             __atomic_store_n(&s->e[j].used, 0, __ATOMIC_RELEASE);
+        for (int j = 0; j < J_UCAP; j++)
+            __atomic_store_n(&s->u[j].used, 0, __ATOMIC_RELEASE);
         s->count = 0;
         cas(&s->owner, ADOPTING, 0);
     } else {

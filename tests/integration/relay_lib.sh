@@ -172,6 +172,30 @@ check_row() {
     check_eq "$(rl_ledger "$rid")" "$6 settled" "$name: ledger charge $6, settled"
 }
 
+# rl_calls_add_up GOOD SLACK LABEL: within 20 s, every call of user RL_UID answered 200
+# (GOOD of them) is charged once and logged once, with at most SLACK more charges (calls
+# in flight when the load stopped or a process was killed, answered without the client
+# seeing it). Reads both counts until they agree (rows land in batches).
+rl_calls_add_up() {
+    local good=$1 slack=$2 charged='' logged=''
+    # shellcheck disable=SC2317  # runs through wait_for
+    _rl_counts() {
+        charged=$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $RL_UID
+            AND kind = 'charge' AND state = 'settled' AND amount < 0
+            AND request_id NOT LIKE 'lease-%'")
+        logged=$(mysql_q "SELECT COUNT(*) FROM usage_logs WHERE user_id = $RL_UID
+            AND status = 200")
+        [ "$charged" -ge "$good" ] && [ "$logged" -eq "$charged" ]
+    }
+    if wait_for 20 _rl_counts && [ "$charged" -le $((good + slack)) ]; then
+        ok "$3: every call answered 200 is charged and logged ($charged charges," \
+            "$logged usage rows for $good answers)"
+    else
+        fail "$3: every call answered 200 is charged and logged" \
+            "$charged charges, $logged usage rows for $good answers"
+    fi
+}
+
 rl_wrk() {
     cat >"$T_TMP/post.lua" <<EOF
 wrk.method = "POST"
