@@ -45,7 +45,10 @@ struct j_head {
 };
 
 static struct j_slot *slots; /* shared, J_SLOTS of them */
-static struct j_slot *mine;  /* this process's slot */
+/* Shared too (after the header): slots up for adoption or being adopted, so that the
+ * writers' regular look finds none without touching every slot's page. */
+static int32_t *orphans;
+static struct j_slot *mine; /* this process's slot */
 
 static const struct j_head layout = {J_MAGIC,
                                      J_SLOTS,
@@ -88,6 +91,7 @@ static int orphan_all(void)
         s->owner = slot_used(s) ? -(s->dead > 0 ? s->dead : 1) : 0;
         n += s->owner != 0;
     }
+    *orphans = n;
     return n;
 }
 
@@ -186,6 +190,7 @@ int journal_init(const char *path, int wait_s, struct tg_err *err)
         return -1;
     }
     slots = (struct j_slot *)(void *)(p + J_HEAD);
+    orphans = (int32_t *)(void *)(p + J_HEAD / 2);
     if (path && *path) {
         int left = orphan_all();
 
@@ -277,7 +282,12 @@ void journal_detach(void)
     if (!mine)
         return;
     mine->dead = pid;
-    cas(&mine->owner, pid, slot_used(mine) ? -pid : 0);
+    if (slot_used(mine)) {
+        __atomic_add_fetch(orphans, 1, __ATOMIC_ACQ_REL);
+        cas(&mine->owner, pid, -pid);
+    } else {
+        cas(&mine->owner, pid, 0);
+    }
     mine = NULL;
 }
 
@@ -291,7 +301,12 @@ void journal_orphan(int pid)
         if (__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) != pid)
             continue;
         s->dead = pid;
-        cas(&s->owner, pid, slot_used(s) ? -pid : 0);
+        if (slot_used(s)) {
+            __atomic_add_fetch(orphans, 1, __ATOMIC_ACQ_REL);
+            cas(&s->owner, pid, -pid);
+        } else {
+            cas(&s->owner, pid, 0);
+        }
     }
 }
 
@@ -316,7 +331,7 @@ static int copy_out(const struct j_slot *s, struct journal_orphan *o)
 int journal_adopt(struct journal_orphan *o)
 {
     memset(o, 0, sizeof(*o));
-    if (!slots)
+    if (!slots || __atomic_load_n(orphans, __ATOMIC_ACQUIRE) <= 0)
         return -1;
     for (int i = 0; i < J_SLOTS; i++) {
         struct j_slot *s = &slots[i];
@@ -353,7 +368,8 @@ void journal_release(int handle, int done)
         for (int j = 0; j < J_UCAP; j++)
             __atomic_store_n(&s->u[j].used, 0, __ATOMIC_RELEASE);
         s->count = 0;
-        cas(&s->owner, ADOPTING, 0);
+        if (cas(&s->owner, ADOPTING, 0))
+            __atomic_sub_fetch(orphans, 1, __ATOMIC_ACQ_REL);
     } else {
         cas(&s->owner, ADOPTING, -s->dead);
     }
