@@ -63,6 +63,31 @@ static int permitted(const struct call *cl, struct tg_err *err)
     return 0;
 }
 
+/* A charge above the reservation (the upstream counted more input than the body has
+ * bytes: an image by URL, a stored conversation): the rest is taken from what the user
+ * has left, unless the usage is estimated or was clamped (then the reservation caps it).
+ * Returns what was taken. */
+static int64_t overage(struct call *cl, struct store_conn *c, int64_t extra, int unsure)
+{
+    struct tg_err err = {0};
+    char worker[32];
+    int64_t taken = 0;
+
+    if (unsure) {
+        log_warn("billing",
+                 "event=charge_capped request=%s extra=%lld (usage estimated "
+                 "or clamped: the reservation caps it)",
+                 cl->req->id, (long long)extra);
+        return 0;
+    }
+    snprintf(worker, sizeof(worker), "pid:%d", (int)getpid());
+    if (store_charge_overage(c, cl->ki->key.user_id, cl->ki->key.id, cl->req->id, extra,
+                             worker, &taken, &err) < 0)
+        log_error("billing", "event=overage_unbilled request=%s extra=%lld reason=\"%s\"",
+                  cl->req->id, (long long)extra, err.msg);
+    return taken;
+}
+
 /* Settle the call, finish limits and queue the usage row. */
 static void settle(struct call *cl, const struct pick *p, int status,
                    const char *error_class, int delivered)
@@ -74,7 +99,7 @@ static void settle(struct call *cl, const struct pick *p, int status,
     struct tg_err err = {0};
     struct store_conn *c;
     int estimated = 0;
-    int64_t charge = 0;
+    int64_t charge = 0, billed;
 
     if (delivered && (!u.seen || !cl->terminal)) {
         /* No usage, or a stream cut before its end: bill what we know or can estimate. */
@@ -88,9 +113,7 @@ static void settle(struct call *cl, const struct pick *p, int status,
     }
     if (delivered)
         charge = charge_quota(&cl->price, &u, cl->ppm);
-    if (cl->reserved > 0 && charge > cl->reserved)
-        log_warn("billing", "event=charge_over_reservation charge=%lld reserved=%lld",
-                 (long long)charge, (long long)cl->reserved);
+    billed = cl->reserved > 0 && charge > cl->reserved ? cl->reserved : charge;
     if (cl->reserved > 0 || charge > 0) {
         c = store_get(app->pool, &err);
         /* c may be NULL: a call reserved on a balance lease settles in memory. */
@@ -99,6 +122,8 @@ static void settle(struct call *cl, const struct pick *p, int status,
                       "event=settle_failed request=%s charge=%lld reason=\"%s\"%s",
                       req->id, (long long)charge, err.msg,
                       c ? "" : " (the reaper releases it)");
+        if (charge > billed)
+            billed += overage(cl, c, charge - billed, estimated || u.clamped);
         if (c && cl->admitted)
             limits_finish(c, &cl->ki->key, req->id, delivered ? usage_total(&u) : 0,
                           &err);
@@ -113,7 +138,7 @@ static void settle(struct call *cl, const struct pick *p, int status,
     metrics_tokens(MT_OUTPUT, u.output);
     metrics_tokens(MT_CACHE_READ, u.cache_read);
     metrics_tokens(MT_CACHE_WRITE, u.cache_write_5m + u.cache_write_1h);
-    metrics_quota(charge > cl->reserved && cl->reserved > 0 ? cl->reserved : charge);
+    metrics_quota(billed);
     str_copy(log.request_id, sizeof(log.request_id), req->id);
     log.user_id = cl->ki->key.user_id;
     log.key_id = cl->ki->key.id;
@@ -125,7 +150,7 @@ static void settle(struct call *cl, const struct pick *p, int status,
     log.output = u.output;
     log.cache_read = u.cache_read;
     log.cache_write = u.cache_write_5m + u.cache_write_1h;
-    log.quota = cl->reserved > 0 && charge > cl->reserved ? cl->reserved : charge;
+    log.quota = billed;
     log.duration_ms = (int)((str_mono_us() - req->t_start_us) / 1000);
     log.ttfb_ms =
         req->t_first_byte_us ? (int)((req->t_first_byte_us - req->t_start_us) / 1000) : 0;

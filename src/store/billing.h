@@ -41,6 +41,15 @@ struct usage_log {
 int store_settle(struct store_conn *c, const char *request_id, int64_t charge,
                  int released, struct tg_err *err);
 
+/* Charge extra (the part of request_id's charge above its reservation, which settling
+ * capped) from what the user has left and, if the key has a cap, what the cap has left:
+ * all of it, or as much as they still hold (never below zero), in its own ledger row
+ * 'over-<request_id>' (so a second call for the same request changes nothing). *taken
+ * gets the amount charged. Returns 0, or -1 (nothing charged). */
+int store_charge_overage(struct store_conn *c, int64_t user_id, int64_t key_id,
+                         const char *request_id, int64_t extra, const char *worker,
+                         int64_t *taken, struct tg_err *err);
+
 /* Balance leases on (or off) in this process. Only a process that runs store_lease_flush
  * regularly (at least every second) and at exit may turn them on. */
 void store_lease_enable(int on);

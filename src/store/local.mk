@@ -5,7 +5,7 @@ libtg_store_la_SOURCES = src/store/store.h src/store/pool.c \
 	src/store/keys.c src/store/keys.h
 libtollgate_la_LIBADD += libtg_store.la
 libtg_store_la_SOURCES += src/store/billing.c src/store/billing.h src/store/journal.c \
-	src/store/journal.h
+	src/store/journal.h src/store/overage.c
 libtg_store_la_SOURCES += src/store/channels.c src/store/channels.h
 libtg_store_la_SOURCES += src/store/admin.c src/store/admin.h
 libtg_store_la_SOURCES += src/store/ratelimit.c src/store/ratelimit.h
