@@ -88,17 +88,48 @@ static int64_t overage(struct call *cl, struct store_conn *c, int64_t extra, int
     return taken;
 }
 
-/* Settle the call, finish limits and queue the usage row. */
+/* Queue the call's usage row (copied into the shared journal at once). */
+static void log_call(struct call *cl, const struct pick *p, const struct usage *u,
+                     int status, const char *error_class, int64_t billed, int estimated)
+{
+    struct tg_request *req = cl->req;
+    struct usage_log log = {0};
+
+    str_copy(log.request_id, sizeof(log.request_id), req->id);
+    log.user_id = cl->ki->key.user_id;
+    log.key_id = cl->ki->key.id;
+    log.channel_id = p ? p->ch.id : 0;
+    str_copy(log.service, sizeof(log.service), relay_service(cl->ep));
+    str_copy(log.model, sizeof(log.model), cl->model ? cl->model : "");
+    str_copy(log.endpoint, sizeof(log.endpoint), relay_endpoint_path(cl->ep));
+    log.input = u->input;
+    log.output = u->output;
+    log.cache_read = u->cache_read;
+    log.cache_write = u->cache_write_5m + u->cache_write_1h;
+    log.quota = billed;
+    log.duration_ms = (int)((str_mono_us() - req->t_start_us) / 1000);
+    log.ttfb_ms =
+        req->t_first_byte_us ? (int)((req->t_first_byte_us - req->t_start_us) / 1000) : 0;
+    log.is_stream = cl->stream;
+    log.status = status;
+    log.estimated = estimated || u->clamped;
+    str_copy(log.error_class, sizeof(log.error_class), error_class ? error_class : "");
+    str_copy(log.client_ip, sizeof(log.client_ip), req->client_ip);
+    usagelog_push(req->app, &log);
+}
+
+/* Settle the call, queue its usage row, finish limits. The usage row is queued right
+ * after the settlement, before any other database work, so that a process killed in
+ * between leaves a charge and its row together (both journaled) or neither. */
 static void settle(struct call *cl, const struct pick *p, int status,
                    const char *error_class, int delivered)
 {
     struct tg_request *req = cl->req;
     struct tg_app *app = req->app;
-    struct usage_log log = {0};
     struct usage u = cl->usage;
     struct tg_err err = {0};
-    struct store_conn *c;
-    int estimated = 0;
+    struct store_conn *c = NULL;
+    int estimated = 0, money;
     int64_t charge = 0, billed;
 
     if (delivered && (!u.seen || !cl->terminal)) {
@@ -114,8 +145,10 @@ static void settle(struct call *cl, const struct pick *p, int status,
     if (delivered)
         charge = charge_quota(&cl->price, &u, cl->ppm);
     billed = cl->reserved > 0 && charge > cl->reserved ? cl->reserved : charge;
-    if (cl->reserved > 0 || charge > 0) {
+    money = cl->reserved > 0 || charge > 0;
+    if (money || cl->admitted)
         c = store_get(app->pool, &err);
+    if (money) {
         /* c may be NULL: a call reserved on a balance lease settles in memory. */
         if (store_settle(c, req->id, charge, !delivered, &err) < 0)
             log_error("billing",
@@ -124,42 +157,17 @@ static void settle(struct call *cl, const struct pick *p, int status,
                       c ? "" : " (the reaper releases it)");
         if (charge > billed)
             billed += overage(cl, c, charge - billed, estimated || u.clamped);
-        if (c && cl->admitted)
-            limits_finish(c, &cl->ki->key, req->id, delivered ? usage_total(&u) : 0,
-                          &err);
-        store_put(app->pool, c);
-    } else if (cl->admitted) {
-        c = store_get(app->pool, &err);
-        if (c)
-            limits_finish(c, &cl->ki->key, req->id, 0, &err);
-        store_put(app->pool, c);
     }
+    log_call(cl, p, &u, status, error_class, billed, estimated);
+    if (c && cl->admitted)
+        limits_finish(c, &cl->ki->key, req->id, money && delivered ? usage_total(&u) : 0,
+                      &err);
+    store_put(app->pool, c);
     metrics_tokens(MT_INPUT, u.input);
     metrics_tokens(MT_OUTPUT, u.output);
     metrics_tokens(MT_CACHE_READ, u.cache_read);
     metrics_tokens(MT_CACHE_WRITE, u.cache_write_5m + u.cache_write_1h);
     metrics_quota(billed);
-    str_copy(log.request_id, sizeof(log.request_id), req->id);
-    log.user_id = cl->ki->key.user_id;
-    log.key_id = cl->ki->key.id;
-    log.channel_id = p ? p->ch.id : 0;
-    str_copy(log.service, sizeof(log.service), relay_service(cl->ep));
-    str_copy(log.model, sizeof(log.model), cl->model ? cl->model : "");
-    str_copy(log.endpoint, sizeof(log.endpoint), relay_endpoint_path(cl->ep));
-    log.input = u.input;
-    log.output = u.output;
-    log.cache_read = u.cache_read;
-    log.cache_write = u.cache_write_5m + u.cache_write_1h;
-    log.quota = billed;
-    log.duration_ms = (int)((str_mono_us() - req->t_start_us) / 1000);
-    log.ttfb_ms =
-        req->t_first_byte_us ? (int)((req->t_first_byte_us - req->t_start_us) / 1000) : 0;
-    log.is_stream = cl->stream;
-    log.status = status;
-    log.estimated = estimated || u.clamped;
-    str_copy(log.error_class, sizeof(log.error_class), error_class ? error_class : "");
-    str_copy(log.client_ip, sizeof(log.client_ip), req->client_ip);
-    usagelog_push(app, &log);
     if (req->t_first_byte_us)
         metrics_ttfb(req->t_first_byte_us - req->t_start_us);
 }

@@ -498,46 +498,19 @@ static int journal_note(const struct lease *l, const struct settled *q)
     return journal_add(&e);
 }
 
-/* Settle request_id if it is on a lease: an exact call gives back what it did not use
- * at once (on c), a bulk call to the lease; the charge is written by the flusher.
- * Returns 1 if it was on a lease. */
-static int lease_settle(struct store_conn *c, const char *request_id, int64_t charge,
-                        int released, struct tg_err *err)
+/* Queue h's settled charge for the flusher and journal it. Caller holds lease_mu.
+ * Returns 1, or 0 (out of memory: nothing queued). */
+static int settled_push(struct held *h, const char *request_id, int64_t charge,
+                        int released)
 {
-    struct held *h;
-    struct lease *l;
+    struct lease *l = h->lease;
     struct settled *q;
-    int64_t excess;
-    int back = 0;
 
-    pthread_mutex_lock(&lease_mu);
-    h = held_take(request_id);
-    pthread_mutex_unlock(&lease_mu);
-    if (!h)
-        return 0;
-    l = h->lease; /* still counted in flight: the flusher keeps it */
-    if (charge > h->reserved)
-        charge = h->reserved;
-    excess = h->reserved - charge;
-    if (h->exact && excess > 0)
-        back = lease_shrink(c, l->id, excess, err);
-    pthread_mutex_lock(&lease_mu);
-    if (back)
-        l->granted -= excess;
-    else
-        l->avail += excess; /* spare now: goes back when idle */
-    l->inflight--;
-    l->used_us = str_mono_us();
     if (queue_len == queue_cap) {
         size_t cap = queue_cap ? queue_cap * 2 : 256;
         q = realloc(queue, cap * sizeof(*q));
-        if (!q) { /* unwritten: the charge goes back with the lease */
-            l->avail += charge;
-            pthread_mutex_unlock(&lease_mu);
-            log_error("billing", "event=settle_lost request=%s reason=oom", request_id);
-            free(h);
-            return 1;
-        }
+        if (!q)
+            return 0;
         queue = q;
         queue_cap = cap;
     }
@@ -549,7 +522,48 @@ static int lease_settle(struct store_conn *c, const char *request_id, int64_t ch
     q->released = released;
     q->jidx = journal_note(l, q);
     l->pending += charge;
+    return 1;
+}
+
+/* Settle request_id if it is on a lease: the charge is queued (and journaled) first,
+ * then an exact call gives back what it did not use at once (on c), a bulk call to the
+ * lease; the charge is written by the flusher. Returns 1 if it was on a lease. */
+static int lease_settle(struct store_conn *c, const char *request_id, int64_t charge,
+                        int released, struct tg_err *err)
+{
+    struct held *h;
+    struct lease *l;
+    int64_t excess;
+    int back = 0, queued;
+
+    pthread_mutex_lock(&lease_mu);
+    h = held_take(request_id);
     pthread_mutex_unlock(&lease_mu);
+    if (!h)
+        return 0;
+    l = h->lease; /* still counted in flight: the flusher keeps it */
+    if (charge > h->reserved)
+        charge = h->reserved;
+    excess = h->reserved - charge;
+    /* The charge is safe (journaled) before the round trip that gives the excess back:
+     * the flusher may write it meanwhile, the lease still holds both. */
+    pthread_mutex_lock(&lease_mu);
+    queued = settled_push(h, request_id, charge, released);
+    pthread_mutex_unlock(&lease_mu);
+    if (h->exact && excess > 0)
+        back = lease_shrink(c, l->id, excess, err);
+    pthread_mutex_lock(&lease_mu);
+    if (back)
+        l->granted -= excess;
+    else
+        l->avail += excess; /* spare now: goes back when idle */
+    if (!queued)
+        l->avail += charge; /* unwritten: the charge goes back with the lease */
+    l->inflight--;
+    l->used_us = str_mono_us();
+    pthread_mutex_unlock(&lease_mu);
+    if (!queued)
+        log_error("billing", "event=settle_lost request=%s reason=oom", request_id);
     free(h);
     return 1;
 }

@@ -109,9 +109,9 @@ header() {
     ' "$HEADERS"
 }
 
-ok() {
+ok() { # MESSAGE... (joined with spaces)
     T_PASSED=$((T_PASSED + 1))
-    echo "ok   - $1"
+    echo "ok   - $*"
 }
 
 fail() {
