@@ -88,9 +88,10 @@ static int64_t overage(struct call *cl, struct store_conn *c, int64_t extra, int
     return taken;
 }
 
-/* Queue the call's usage row (copied into the shared journal at once). */
-static void log_call(struct call *cl, const struct pick *p, const struct usage *u,
-                     int status, const char *error_class, int64_t billed, int estimated)
+/* The call's usage row. */
+static void usage_row(struct call *cl, const struct pick *p, const struct usage *u,
+                      int status, const char *error_class, int64_t billed, int estimated,
+                      struct usage_log *out)
 {
     struct tg_request *req = cl->req;
     struct usage_log log = {0};
@@ -115,12 +116,13 @@ static void log_call(struct call *cl, const struct pick *p, const struct usage *
     log.estimated = estimated || u->clamped;
     str_copy(log.error_class, sizeof(log.error_class), error_class ? error_class : "");
     str_copy(log.client_ip, sizeof(log.client_ip), req->client_ip);
-    usagelog_push(req->app, &log);
+    *out = log;
 }
 
-/* Settle the call, queue its usage row, finish limits. The usage row is queued right
- * after the settlement, before any other database work, so that a process killed in
- * between leaves a charge and its row together (both journaled) or neither. */
+/* Settle the call, queue its usage row, finish limits. A call on a balance lease has its
+ * usage row journaled with its charge in one step (store_settle), so that a process
+ * killed at any point leaves both or neither; the overage, if any, is taken first so
+ * that the row carries the whole charge. */
 static void settle(struct call *cl, const struct pick *p, int status,
                    const char *error_class, int delivered)
 {
@@ -129,6 +131,7 @@ static void settle(struct call *cl, const struct pick *p, int status,
     struct usage u = cl->usage;
     struct tg_err err = {0};
     struct store_conn *c = NULL;
+    struct usage_log row;
     int estimated = 0, money;
     int64_t charge = 0, billed;
 
@@ -148,17 +151,15 @@ static void settle(struct call *cl, const struct pick *p, int status,
     money = cl->reserved > 0 || charge > 0;
     if (money || cl->admitted)
         c = store_get(app->pool, &err);
-    if (money) {
-        /* c may be NULL: a call reserved on a balance lease settles in memory. */
-        if (store_settle(c, req->id, charge, !delivered, &err) < 0)
-            log_error("billing",
-                      "event=settle_failed request=%s charge=%lld reason=\"%s\"%s",
-                      req->id, (long long)charge, err.msg,
-                      c ? "" : " (the reaper releases it)");
-        if (charge > billed)
-            billed += overage(cl, c, charge - billed, estimated || u.clamped);
-    }
-    log_call(cl, p, &u, status, error_class, billed, estimated);
+    if (charge > billed)
+        billed += overage(cl, c, charge - billed, estimated || u.clamped);
+    usage_row(cl, p, &u, status, error_class, billed, estimated, &row);
+    /* c may be NULL: a call reserved on a balance lease settles in memory. */
+    if (money && store_settle(c, req->id, charge, !delivered, &row, &err) < 0)
+        log_error("billing", "event=settle_failed request=%s charge=%lld reason=\"%s\"%s",
+                  req->id, (long long)charge, err.msg,
+                  c ? "" : " (the reaper releases it)");
+    usagelog_push(app, &row);
     if (c && cl->admitted)
         limits_finish(c, &cl->ki->key, req->id, money && delivered ? usage_total(&u) : 0,
                       &err);
@@ -231,7 +232,7 @@ static int admit(struct call *cl, struct tg_err *err)
     if (limits_admit(c, &cl->ki->key, req->id, err) != 0) {
         struct tg_err e2 = {0};
         /* Refused by a limit: the reservation goes straight back, nothing is charged. */
-        if (cl->reserved > 0 && store_settle(c, req->id, 0, 1, &e2) < 0)
+        if (cl->reserved > 0 && store_settle(c, req->id, 0, 1, NULL, &e2) < 0)
             log_error("billing",
                       "event=release_failed request=%s (the reaper releases it)",
                       req->id);

@@ -483,11 +483,16 @@ static int lease_take(struct store_conn *c, int64_t user_id, int64_t key_id,
 
 /* Record a settled call in the shared journal, so that its charge survives this
  * process. Caller holds lease_mu. Returns the entry, or -1. */
-static int journal_note(const struct lease *l, const struct settled *q)
+static int journal_note(const struct lease *l, const struct settled *q,
+                        const struct usage_log *row)
 {
     struct journal_entry e;
 
     memset(&e, 0, sizeof(e));
+    if (row) {
+        e.has_row = 1;
+        e.row = *row;
+    }
     str_copy(e.request_id, sizeof(e.request_id), q->request_id);
     str_copy(e.lease_id, sizeof(e.lease_id), l->id);
     e.user_id = l->user_id;
@@ -501,7 +506,7 @@ static int journal_note(const struct lease *l, const struct settled *q)
 /* Queue h's settled charge for the flusher and journal it. Caller holds lease_mu.
  * Returns 1, or 0 (out of memory: nothing queued). */
 static int settled_push(struct held *h, const char *request_id, int64_t charge,
-                        int released)
+                        int released, const struct usage_log *row)
 {
     struct lease *l = h->lease;
     struct settled *q;
@@ -520,7 +525,7 @@ static int settled_push(struct held *h, const char *request_id, int64_t charge,
     q->reserved = h->reserved;
     q->charge = charge;
     q->released = released;
-    q->jidx = journal_note(l, q);
+    q->jidx = journal_note(l, q, row);
     l->pending += charge;
     return 1;
 }
@@ -529,7 +534,7 @@ static int settled_push(struct held *h, const char *request_id, int64_t charge,
  * then an exact call gives back what it did not use at once (on c), a bulk call to the
  * lease; the charge is written by the flusher. Returns 1 if it was on a lease. */
 static int lease_settle(struct store_conn *c, const char *request_id, int64_t charge,
-                        int released, struct tg_err *err)
+                        int released, const struct usage_log *row, struct tg_err *err)
 {
     struct held *h;
     struct lease *l;
@@ -548,7 +553,7 @@ static int lease_settle(struct store_conn *c, const char *request_id, int64_t ch
     /* The charge is safe (journaled) before the round trip that gives the excess back:
      * the flusher may write it meanwhile, the lease still holds both. */
     pthread_mutex_lock(&lease_mu);
-    queued = settled_push(h, request_id, charge, released);
+    queued = settled_push(h, request_id, charge, released, row);
     pthread_mutex_unlock(&lease_mu);
     if (h->exact && excess > 0)
         back = lease_shrink(c, l->id, excess, err);
@@ -878,19 +883,37 @@ static int recover_entries(struct store_conn *c, const struct journal_entry *e, 
     return ok;
 }
 
-/* Write what a dead process left in o: usage rows (duplicates of rows it had written
+static int insert_rows_of(struct store_conn *c, const struct usage_log *u, int n,
+                          struct tg_err *err)
+{
+    for (int i = 0; i < n; i += 64)
+        if (store_usage_insert(c, u + i, n - i < 64 ? n - i : 64, err) != 0)
+            return -1;
+    return 0;
+}
+
+/* Write what a dead process left in o: usage rows, those queued and those recorded with
+ * a lease call's charge (each row may be there twice, or already written: duplicates
  * are ignored), then ledger rows. Returns 1 done, 0 retry later. */
 static int recover_orphan(struct store_conn *c, const struct journal_orphan *o,
                           struct tg_err *err)
 {
-    for (int i = 0; i < o->nu; i += 64) {
-        int k = o->nu - i < 64 ? o->nu - i : 64;
+    struct usage_log *with = malloc(sizeof(*with) * (size_t)(o->n > 0 ? o->n : 1));
+    int nw = 0, rc;
 
-        if (store_usage_insert(c, o->u + i, k, err) != 0)
-            return 0;
-    }
-    if (o->nu)
-        log_warn("billing", "event=usage_rows_recovered count=%d", o->nu);
+    if (!with)
+        return 0;
+    for (int i = 0; i < o->n; i++)
+        if (o->e[i].has_row)
+            with[nw++] = o->e[i].row;
+    rc =
+        insert_rows_of(c, o->u, o->nu, err) == 0 && insert_rows_of(c, with, nw, err) == 0;
+    free(with);
+    if (!rc)
+        return 0;
+    if (o->nu || nw)
+        log_warn("billing", "event=usage_rows_recovered queued=%d with_charges=%d", o->nu,
+                 nw);
     return recover_entries(c, o->e, o->n, err);
 }
 
@@ -929,9 +952,9 @@ int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
 }
 
 int store_settle(struct store_conn *c, const char *request_id, int64_t charge,
-                 int released, struct tg_err *err)
+                 int released, const struct usage_log *row, struct tg_err *err)
 {
-    if (lease_settle(c, request_id, charge < 0 ? 0 : charge, released, err))
+    if (lease_settle(c, request_id, charge < 0 ? 0 : charge, released, row, err))
         return 1;
     if (!c)
         return err_set(err, TG_EUNAVAIL, "database unavailable");

@@ -35,11 +35,13 @@ struct usage_log {
  * is capped at it): returns the difference to the user and the key, counts the request,
  * marks the ledger row settled (or 'released' when charge is 0 and released is 1). A call
  * reserved on a lease returns the difference at once (on c; with c NULL, when the lease
- * goes back) and its ledger row is written by the next store_lease_flush. Idempotent: a
- * second call for the same request changes nothing and returns 0. Returns 1 settled,
- * 0 already settled / no reservation, -1 error. */
+ * goes back) and its ledger row is written by the next store_lease_flush; row (may be
+ * NULL), the call's usage row, is then journaled together with the charge, so that a
+ * process killed at any point leaves neither or both (the row is still the caller's to
+ * queue). Idempotent: a second call for the same request changes nothing and returns 0.
+ * Returns 1 settled, 0 already settled / no reservation, -1 error. */
 int store_settle(struct store_conn *c, const char *request_id, int64_t charge,
-                 int released, struct tg_err *err);
+                 int released, const struct usage_log *row, struct tg_err *err);
 
 /* Charge extra (the part of request_id's charge above its reservation, which settling
  * capped) from what the user has left and, if the key has a cap, what the cap has left:

@@ -16,9 +16,9 @@
 #include "util/log.h"
 
 #define J_SLOTS  132  /* 64 workers, twice (a reload overlaps two generations), spare */
-#define J_CAP    8192 /* lease entries a worker may have unwritten at once */
+#define J_CAP    4096 /* lease entries a worker may have unwritten at once */
 #define J_UCAP   JOURNAL_USAGE_CAP
-#define J_MAGIC  0x314c4e524a475455ULL /* "UTGJRNL1" */
+#define J_MAGIC  0x324c4e524a475455ULL /* "UTGJRNL2" */
 #define J_HEAD   4096                  /* header page of a journal file */
 #define ADOPTING INT_MIN
 
@@ -238,6 +238,9 @@ int journal_add(const struct journal_entry *e)
         d->reserved = e->reserved;
         d->charge = e->charge;
         d->released = e->released;
+        d->has_row = e->has_row;
+        if (e->has_row)
+            d->row = e->row;
         /* Last: an entry is whole before it counts (a worker may die at any point). */
         __atomic_store_n(&d->used, 1, __ATOMIC_RELEASE);
         mine->count++;

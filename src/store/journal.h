@@ -21,6 +21,10 @@ struct journal_entry {
     int64_t user_id, key_id, reserved, charge;
     int32_t released;
     int32_t used; /* 1 while its ledger row is unwritten */
+    int32_t
+        has_row; /* row is the call's usage row, recorded with its charge in one step */
+    int32_t pad;
+    struct usage_log row;
 };
 
 /* Usage rows a worker may have queued and unwritten at once (its queue's size). */

@@ -172,28 +172,22 @@ check_row() {
     check_eq "$(rl_ledger "$rid")" "$6 settled" "$name: ledger charge $6, settled"
 }
 
-# rl_calls_add_up GOOD SLACK LABEL [INFLIGHT]: within 20 s, every call of user RL_UID
-# answered 200 (GOOD of them) is charged once, with at most SLACK more charges (calls in
-# flight when the load stopped or a process was killed, answered without the client
-# seeing it), and logged once. With INFLIGHT (a kill test: the connections of the load),
-# up to that many charges may lack their usage row: a process killed between a call's
-# settlement and the queueing of its row (both journaled, one after the other) leaves the
-# charge alone.
+# rl_calls_add_up GOOD SLACK LABEL: within 20 s, every call of user RL_UID answered 200
+# (GOOD of them) is charged once and logged once, with at most SLACK more charges (calls
+# in flight when the load stopped or a process was killed, answered without the client
+# seeing it). Reads both counts until they agree (rows land in batches).
 rl_calls_add_up() {
-    local good=$1 slack=$2 gap=${4:-0} charged='' logged=''
+    local good=$1 slack=$2 charged='' logged=''
     # shellcheck disable=SC2317  # runs through wait_for
-    _rl_counts() { # GAP
+    _rl_counts() {
         charged=$(mysql_q "SELECT COUNT(*) FROM ledger WHERE user_id = $RL_UID
             AND kind = 'charge' AND state = 'settled' AND amount < 0
             AND request_id NOT LIKE 'lease-%'")
         logged=$(mysql_q "SELECT COUNT(*) FROM usage_logs WHERE user_id = $RL_UID
             AND status = 200")
-        [ "$charged" -ge "$good" ] && [ "$logged" -le "$charged" ] &&
-            [ "$logged" -ge $((charged - $1)) ]
+        [ "$charged" -ge "$good" ] && [ "$logged" -eq "$charged" ]
     }
-    # Rows land in batches: wait for the counts to agree, else for the bound.
-    if { wait_for 8 _rl_counts 0 || wait_for 12 _rl_counts "$gap"; } &&
-        [ "$charged" -le $((good + slack)) ]; then
+    if wait_for 20 _rl_counts && [ "$charged" -le $((good + slack)) ]; then
         ok "$3: every call answered 200 is charged and logged ($charged charges," \
             "$logged usage rows for $good answers)"
     else

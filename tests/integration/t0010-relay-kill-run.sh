@@ -69,7 +69,7 @@ if logged_since "$mark" "pid=${kids[0]} .*event=draining"; then
 else
     fail "workers drained" "no event=draining in tollgate.log"
 fi
-rl_calls_add_up "$good1" 16 "master killed"  # drained: no gap
+rl_calls_add_up "$good1" 16 "master killed"
 restart "after the master was killed"
 
 # 2. SIGKILL master and workers at once (the process group): the journal file keeps
@@ -94,7 +94,7 @@ if wait_for 10 recovered; then
 else
     fail "usage rows recovered" "no event=usage_rows_recovered in tollgate.log"
 fi
-rl_calls_add_up $((good1 + good2)) 32 "everything killed" 16
+rl_calls_add_up $((good1 + good2)) 32 "everything killed"
 check_eq "$(mysql_q "SELECT u.quota + COALESCE((SELECT SUM(reserved) FROM ledger
     WHERE user_id = u.id AND state = 'reserved'), 0) - (SELECT SUM(amount) FROM ledger
     WHERE user_id = u.id) FROM users u WHERE u.id = $RL_UID")" 0 \

@@ -38,7 +38,7 @@ if [ "$n" -gt 200 ]; then ok "$good of $n calls answered 200"; else
 # Up to 16 calls in flight when wrk stops are still served and charged, and so may be
 # the calls in flight on the killed worker that it had already answered (the client then
 # sees the connection cut before the end): at most twice the connections above.
-rl_calls_add_up "$good" 32 "worker killed" 16
+rl_calls_add_up "$good" 32 "worker killed"
 recovered() { grep -q 'event=lease_recovered' "$LOG_DIR/tollgate.log"; }
 if wait_for 5 recovered; then
     ok "the dead worker's unwritten charges were recovered from the journal"

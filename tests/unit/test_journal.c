@@ -82,6 +82,8 @@ static pid_t worker_run(int die)
         struct usage_log u1 = row("r1", 40), u2 = row("r2", 60);
         int i;
 
+        a.has_row = 1; /* r1's usage row also recorded with its charge */
+        a.row = u1;
         NEED(journal_attach() == 0);
         NEED(journal_add(&a) >= 0);
         NEED((i = journal_add(&b)) >= 0);
@@ -110,6 +112,8 @@ static void expect_r1_left(void)
     NEED(h >= 0);
     NEED(o.n == 1 && strcmp(o.e[0].request_id, "r1") == 0 && o.e[0].charge == 40);
     NEED(strcmp(o.e[0].lease_id, "lease-r1") == 0);
+    NEED(o.e[0].has_row && strcmp(o.e[0].row.request_id, "r1") == 0);
+    NEED(o.e[0].row.quota == 40 && strcmp(o.e[0].row.model, "m-r1") == 0);
     NEED(o.nu == 1 && strcmp(o.u[0].request_id, "r1") == 0 && o.u[0].quota == 40);
     NEED(strcmp(o.u[0].model, "m-r1") == 0);
     journal_orphan_free(&o);
