@@ -24,39 +24,89 @@ static int taken; /* rows the writer holds: their positions are not free yet */
 static pthread_t writer;
 static struct tg_app *the_app;
 
-/* Returns 0 written, -1 not. */
+/* Insert rows[0..n), again at once while the database answers busy (a deadlock or lock
+ * wait between concurrent inserts). Returns 0 written, -1 not (err says why). */
 static int write_rows(struct tg_app *app, const struct usage_log *rows, int n,
-                      int stopping_now)
+                      struct tg_err *err)
 {
-    struct tg_err err = {0};
-    struct store_conn *c = store_get(app->pool, &err);
-    int rc = 0;
+    for (int tries = 0; tries < 3; tries++) {
+        struct store_conn *c = store_get(app->pool, err);
+        int rc = c ? store_usage_insert(c, rows, n, err) : -1;
 
-    if (!c || store_usage_insert(c, rows, n, &err) != 0) {
-        rc = -1;
-        if (stopping_now)
-            log_error("usage",
-                      "event=usage_rows_unwritten count=%d reason=\"%s\" (left "
-                      "in the journal)",
-                      n, err.msg);
-        else
-            log_error("usage", "event=usage_rows_lost count=%d reason=\"%s\"", n,
-                      err.msg);
+        store_put(app->pool, c);
+        if (rc == 0)
+            return 0;
+        if (err->code != TG_EUNAVAIL)
+            break;
     }
-    store_put(app->pool, c);
-    return rc;
+    return -1;
 }
 
-/* The writer is done with the n rows from position start: written, or (rc != 0 while
- * running) lost. Rows unwritten at a stop stay in the journal for another worker. */
-static void rows_done(int start, int n, int rc, int stopping_now)
+/* The writer's batch: rows taken from queue positions start.., kept until written. */
+struct wbatch {
+    struct usage_log rows[BATCH];
+    int n, start, failed;
+};
+
+/* Wait for a full batch, the flush interval (always the whole interval after a failed
+ * write) or a stop, then take a batch unless one is still held. Sets *done when
+ * stopping with nothing queued. Returns whether the worker is stopping. */
+static int next_batch(struct wbatch *b, int *done)
 {
+    struct timespec until;
+    int st;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += FLUSH_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
     pthread_mutex_lock(&mu);
-    if (rc == 0 || !stopping_now)
-        for (int k = 0; k < n; k++)
-            journal_usage_done((start + k) % QUEUE_MAX);
-    taken -= n;
+    while ((qlen < BATCH || b->failed) && !stopping) {
+        if (pthread_cond_timedwait(&cv, &mu, &until) != 0)
+            break;
+    }
+    if (b->n == 0) {
+        b->start = qhead;
+        while (b->n < BATCH && qlen > 0) {
+            b->rows[b->n++] = queue[qhead];
+            qhead = (qhead + 1) % QUEUE_MAX;
+            qlen--;
+        }
+        taken += b->n;
+    }
+    *done = stopping && qlen == 0;
+    st = stopping;
     pthread_mutex_unlock(&mu);
+    return st;
+}
+
+/* Write the held batch. While running, a batch the database refused is kept (its rows
+ * stay in the journal) and tried again after a flush interval; at a stop it is left in
+ * the journal for another worker. */
+static void write_batch(struct tg_app *app, struct wbatch *b, int stopping_now)
+{
+    struct tg_err err = {0};
+    int rc = write_rows(app, b->rows, b->n, &err);
+
+    b->failed = rc != 0;
+    if (rc != 0 && !stopping_now) {
+        log_warn("usage", "event=usage_rows_retry count=%d reason=\"%s\"", b->n, err.msg);
+        return;
+    }
+    if (rc != 0)
+        log_error("usage",
+                  "event=usage_rows_unwritten count=%d reason=\"%s\" (left in the "
+                  "journal)",
+                  b->n, err.msg);
+    pthread_mutex_lock(&mu);
+    if (rc == 0)
+        for (int k = 0; k < b->n; k++)
+            journal_usage_done((b->start + k) % QUEUE_MAX);
+    taken -= b->n;
+    pthread_mutex_unlock(&mu);
+    b->n = 0;
 }
 
 /* Write what calls settled on balance leases; final: return every lease. */
@@ -84,44 +134,21 @@ static void reap(struct tg_app *app)
 static void *writer_main(void *arg)
 {
     struct tg_app *app = arg;
-    struct usage_log batch[BATCH];
+    static struct wbatch b; /* one writer per process */
     int64_t last_reap = str_mono_us();
 
     for (;;) {
-        struct timespec until;
-        int n = 0, start, rc = 0;
+        int done, stopping_now = next_batch(&b, &done);
 
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += FLUSH_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_mutex_lock(&mu);
-        while (qlen < BATCH && !stopping) {
-            if (pthread_cond_timedwait(&cv, &mu, &until) != 0)
-                break;
-        }
-        start = qhead;
-        while (n < BATCH && qlen > 0) {
-            batch[n++] = queue[qhead];
-            qhead = (qhead + 1) % QUEUE_MAX;
-            qlen--;
-        }
-        taken += n;
-        int done = stopping && qlen == 0, stopping_now = stopping;
-        pthread_mutex_unlock(&mu);
-        if (n) {
-            rc = write_rows(app, batch, n, stopping_now);
-            rows_done(start, n, rc, stopping_now);
-        }
-        flush_leases(app, done && n == 0);
+        if (b.n)
+            write_batch(app, &b, stopping_now);
+        flush_leases(app, done && b.n == 0);
         if (!done) {
             struct tg_err jerr = {0};
             store_journal_recover(app->pool, &jerr); /* what a dead worker left */
             chancache_refresh(app);
         }
-        if (done && n == 0)
+        if (done && b.n == 0)
             break;
         if (app->worker_index == 0 &&
             str_mono_us() - last_reap > REAP_EVERY * 1000000LL) {
@@ -145,6 +172,8 @@ void usagelog_start(struct tg_app *app)
 
 void usagelog_push(struct tg_app *app, const struct usage_log *row)
 {
+    struct tg_err err = {0};
+
     pthread_mutex_lock(&mu);
     if (running && !stopping && qlen + taken < QUEUE_MAX) {
         int pos = (qhead + qlen) % QUEUE_MAX;
@@ -158,7 +187,9 @@ void usagelog_push(struct tg_app *app, const struct usage_log *row)
         return;
     }
     pthread_mutex_unlock(&mu);
-    write_rows(app, row, 1, 0); /* no writer (tools) or a full queue: write it now */
+    /* No writer (tools) or a full queue: write it now. */
+    if (write_rows(app, row, 1, &err) != 0)
+        log_error("usage", "event=usage_rows_lost count=1 reason=\"%s\"", err.msg);
 }
 
 void usagelog_stop(void)
