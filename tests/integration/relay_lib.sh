@@ -172,6 +172,17 @@ check_row() {
     check_eq "$(rl_ledger "$rid")" "$6 settled" "$name: ledger charge $6, settled"
 }
 
+# rl_busy_key NAME: a user NAME$RL_TAG with 200 USD (ample: its calls go on a balance
+# lease), its key in KEY, and a priced model M (NAME-$RL_TAG) served by the mock.
+rl_busy_key() {
+    M=$1-$RL_TAG
+    rl_price "$M" 1000000 2000000
+    rl_user "$1$RL_TAG" 200
+    KEY=$(rl_key "$1$RL_TAG")
+    rl_channel "$M" openai-compatible "$MOCK_KEY" "$M" >/dev/null
+    rl_cache_wait
+}
+
 # rl_calls_add_up GOOD SLACK LABEL: within 20 s, every call of user RL_UID answered 200
 # (GOOD of them) is charged once and logged once, with at most SLACK more charges (calls
 # in flight when the load stopped or a process was killed, answered without the client

@@ -16,13 +16,7 @@ db_running() { [ -n "$(stack_pid mariadb)" ] && pid_alive "$(stack_pid mariadb)"
 # shellcheck disable=SC2016
 at_exit 'db_running || "$STACK" db-start "$STACK_DIR" >/dev/null 2>&1'
 
-U=t10b$RL_TAG
-M=t10b-$RL_TAG
-rl_price "$M" 1000000 2000000
-rl_user "$U" 200 # ample: calls go on a balance lease
-KEY=$(rl_key "$U")
-rl_channel "$M" openai-compatible "$MOCK_KEY" "$M" >/dev/null
-rl_cache_wait
+rl_busy_key t10b
 mark=$(stat -c %s "$LOG_DIR/tollgate.log")
 
 (

@@ -14,13 +14,7 @@ set -u
 . "$(dirname "$0")/relay_lib.sh"
 
 STACK=$(_sj .repo)/scripts/stack
-U=t10r$RL_TAG
-M=t10r-$RL_TAG
-rl_price "$M" 1000000 2000000
-rl_user "$U" 200 # ample: calls go on balance leases
-KEY=$(rl_key "$U")
-rl_channel "$M" openai-compatible "$MOCK_KEY" "$M" >/dev/null
-rl_cache_wait
+rl_busy_key t10r
 
 restart() {
     if "$STACK" app-start "$(_sj .dir)" >"$T_TMP/app-start.log" 2>&1; then

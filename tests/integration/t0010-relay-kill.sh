@@ -12,13 +12,7 @@ set -u
 # shellcheck source=tests/integration/relay_lib.sh
 . "$(dirname "$0")/relay_lib.sh"
 
-U=t10k$RL_TAG
-M=t10k-$RL_TAG
-rl_price "$M" 1000000 2000000
-rl_user "$U" 200 # ample: calls go on a balance lease
-KEY=$(rl_key "$U")
-rl_channel "$M" openai-compatible "$MOCK_KEY" "$M" >/dev/null
-rl_cache_wait
+rl_busy_key t10k
 master=$(stack_pid tollgate)
 victim=$(children_of "$master" | sort -n | head -n 1)
 (
