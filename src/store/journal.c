@@ -278,19 +278,25 @@ void journal_usage_done(int i)
         __atomic_store_n(&mine->u[i].used, 0, __ATOMIC_RELEASE);
 }
 
+/* Process pid has left slot s: up for adoption if it holds something, else free. */
+static void slot_leave(struct j_slot *s, int32_t pid)
+{
+    s->dead = pid;
+    if (slot_used(s)) {
+        __atomic_add_fetch(orphans, 1, __ATOMIC_ACQ_REL);
+        cas(&s->owner, pid, -pid);
+    } else {
+        cas(&s->owner, pid, 0);
+    }
+}
+
 void journal_detach(void)
 {
     int32_t pid = (int32_t)getpid();
 
     if (!mine)
         return;
-    mine->dead = pid;
-    if (slot_used(mine)) {
-        __atomic_add_fetch(orphans, 1, __ATOMIC_ACQ_REL);
-        cas(&mine->owner, pid, -pid);
-    } else {
-        cas(&mine->owner, pid, 0);
-    }
+    slot_leave(mine, pid);
     mine = NULL;
 }
 
@@ -303,13 +309,7 @@ void journal_orphan(int pid)
 
         if (__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) != pid)
             continue;
-        s->dead = pid;
-        if (slot_used(s)) {
-            __atomic_add_fetch(orphans, 1, __ATOMIC_ACQ_REL);
-            cas(&s->owner, pid, -pid);
-        } else {
-            cas(&s->owner, pid, 0);
-        }
+        slot_leave(s, pid);
     }
 }
 

@@ -207,6 +207,21 @@ rl_calls_add_up() {
     fi
 }
 
+# rl_wrk_during SECONDS AFTER CMD...: rl_wrk with 16 connections for SECONDS on model M
+# and KEY, running CMD in the background AFTER seconds in (a fault under load).
+rl_wrk_during() {
+    local secs=$1 after=$2 bg
+    shift 2
+    (
+        sleep "$after"
+        "$@"
+    ) &
+    bg=$!
+    at_exit "kill $bg 2>/dev/null"
+    rl_wrk 16 "$secs" "$M" "$KEY"
+    wait "$bg"
+}
+
 rl_wrk() {
     cat >"$T_TMP/post.lua" <<EOF
 wrk.method = "POST"

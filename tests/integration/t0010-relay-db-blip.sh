@@ -19,14 +19,8 @@ at_exit 'db_running || "$STACK" db-start "$STACK_DIR" >/dev/null 2>&1'
 rl_busy_key t10b
 mark=$(stat -c %s "$LOG_DIR/tollgate.log")
 
-(
-    sleep 2
-    "$STACK" db-stop "$STACK_DIR" >"$T_TMP/db-stop.log" 2>&1
-) &
-stopper=$!
-at_exit "kill $stopper 2>/dev/null"
-rl_wrk 16 4 "$M" "$KEY"
-wait "$stopper"
+db_stop() { "$STACK" db-stop "$STACK_DIR" >"$T_TMP/db-stop.log" 2>&1; }
+rl_wrk_during 4 2 db_stop
 good=$((WRK_N - WRK_BAD))
 if ! db_running && [ "$good" -gt 200 ]; then
     ok "MariaDB stopped under load ($good of $WRK_N calls answered 200)"

@@ -33,19 +33,12 @@ logged_since() { tail -c +$(($1 + 1)) "$LOG_DIR/tollgate.log" | grep -q -- "$2";
 # tollgate master (TARGET master) or its whole process group (TARGET group). Sets kids
 # (its workers), mark (tollgate.log's size before) and good (calls answered 200).
 kill_under_load() {
-    local killer master
+    local master
     master=$(stack_pid tollgate)
     mapfile -t kids < <(children_of "$master")
     mark=$(log_mark)
     if [ "$1" = group ]; then master="-$master"; fi
-    (
-        sleep 2
-        kill -KILL -- "$master"
-    ) &
-    killer=$!
-    at_exit "kill $killer 2>/dev/null"
-    rl_wrk 16 4 "$M" "$KEY"
-    wait "$killer"
+    rl_wrk_during 4 2 kill -KILL -- "$master"
     good=$((WRK_N - WRK_BAD))
 }
 stopped() { for k in "${kids[@]}"; do pid_alive "$k" && return 1; done; return 0; }

@@ -15,14 +15,7 @@ set -u
 rl_busy_key t10k
 master=$(stack_pid tollgate)
 victim=$(children_of "$master" | sort -n | head -n 1)
-(
-    sleep 3
-    kill -KILL "$victim"
-) &
-killer=$!
-at_exit "kill $killer 2>/dev/null"
-rl_wrk 16 6 "$M" "$KEY"
-wait "$killer"
+rl_wrk_during 6 3 kill -KILL "$victim"
 if pid_alive "$victim"; then fail "worker $victim killed" "still alive"; else
     ok "worker $victim killed with SIGKILL under load"; fi
 n=$WRK_N
