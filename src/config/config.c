@@ -38,6 +38,8 @@ static const struct opt opts[] = {
      "seconds in-flight requests get on SIGTERM"},
     {"journal_file", OPT_STR, F(journal_file), 0, 0, "", 0,
      "file (on tmpfs) of unwritten charges and usage rows; empty: memory only"},
+    {"usage_queue", OPT_INT, F(usage_queue), 16, 4096, "4096", 0,
+     "usage rows a worker queues for its writer before requests write their own"},
     {"log_level", OPT_STR, F(log_level), 0, 0, "info", 0, "debug, info, warn or error"},
     {"max_body_bytes", OPT_I64, F(max_body_bytes), 1024, 256 << 20, "33554432", 0,
      "largest request body"},

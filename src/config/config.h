@@ -15,6 +15,7 @@ struct tg_config {
     int threads;
     int drain_timeout;      /* seconds */
     char journal_file[256]; /* unwritten charges and usage rows; "" = shared memory */
+    int usage_queue;        /* usage rows queued per worker (<= JOURNAL_USAGE_CAP) */
     char log_level[16];
     int64_t max_body_bytes;
     /* database */

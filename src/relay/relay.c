@@ -159,7 +159,7 @@ static void settle(struct call *cl, const struct pick *p, int status,
         log_error("billing", "event=settle_failed request=%s charge=%lld reason=\"%s\"%s",
                   req->id, (long long)charge, err.msg,
                   c ? "" : " (the reaper releases it)");
-    usagelog_push(app, &row);
+    usagelog_push(app, c, &row);
     if (c && cl->admitted)
         limits_finish(c, &cl->ki->key, req->id, money && delivered ? usage_total(&u) : 0,
                       &err);

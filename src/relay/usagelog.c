@@ -26,14 +26,15 @@ static struct tg_app *the_app;
 
 /* Insert rows[0..n), again at once while the database answers busy (a deadlock or lock
  * wait between concurrent inserts). Returns 0 written, -1 not (err says why). */
-static int write_rows(struct tg_app *app, const struct usage_log *rows, int n,
-                      struct tg_err *err)
+static int write_rows(struct tg_app *app, struct store_conn *held,
+                      const struct usage_log *rows, int n, struct tg_err *err)
 {
     for (int tries = 0; tries < 3; tries++) {
-        struct store_conn *c = store_get(app->pool, err);
+        struct store_conn *c = held ? held : store_get(app->pool, err);
         int rc = c ? store_usage_insert(c, rows, n, err) : -1;
 
-        store_put(app->pool, c);
+        if (!held)
+            store_put(app->pool, c);
         if (rc == 0)
             return 0;
         if (err->code != TG_EUNAVAIL)
@@ -88,7 +89,7 @@ static int next_batch(struct wbatch *b, int *done)
 static void write_batch(struct tg_app *app, struct wbatch *b, int stopping_now)
 {
     struct tg_err err = {0};
-    int rc = write_rows(app, b->rows, b->n, &err);
+    int rc = write_rows(app, NULL, b->rows, b->n, &err);
 
     b->failed = rc != 0;
     if (rc != 0 && !stopping_now) {
@@ -137,6 +138,7 @@ static void *writer_main(void *arg)
     static struct wbatch b; /* one writer per process */
     int64_t last_reap = str_mono_us();
 
+    store_thread_background();
     for (;;) {
         int done, stopping_now = next_batch(&b, &done);
 
@@ -170,12 +172,13 @@ void usagelog_start(struct tg_app *app)
     pthread_mutex_unlock(&mu);
 }
 
-void usagelog_push(struct tg_app *app, const struct usage_log *row)
+void usagelog_push(struct tg_app *app, struct store_conn *c, const struct usage_log *row)
 {
     struct tg_err err = {0};
 
     pthread_mutex_lock(&mu);
-    if (running && !stopping && qlen + taken < QUEUE_MAX) {
+    if (running && !stopping && qlen + taken < app->cfg->usage_queue &&
+        qlen + taken < QUEUE_MAX) {
         int pos = (qhead + qlen) % QUEUE_MAX;
 
         queue[pos] = *row;
@@ -188,7 +191,7 @@ void usagelog_push(struct tg_app *app, const struct usage_log *row)
     }
     pthread_mutex_unlock(&mu);
     /* No writer (tools) or a full queue: write it now. */
-    if (write_rows(app, row, 1, &err) != 0)
+    if (write_rows(app, c, row, 1, &err) != 0)
         log_error("usage", "event=usage_rows_lost count=1 reason=\"%s\"", err.msg);
 }
 

@@ -10,8 +10,10 @@
 
 /* Start the writer (and, on worker 0, the reservation reaper). */
 void usagelog_start(struct tg_app *app);
-/* Queue one row (copied). When the queue is full the row is written synchronously. */
-void usagelog_push(struct tg_app *app, const struct usage_log *row);
+/* Queue one row (copied). When the queue is full the row is written at once, on c when
+ * the caller holds a connection (never a second one: request threads that each hold one
+ * and wait for another would drain the pool), else on one borrowed. c may be NULL. */
+void usagelog_push(struct tg_app *app, struct store_conn *c, const struct usage_log *row);
 /* Write everything queued and stop the thread. */
 void usagelog_stop(void);
 

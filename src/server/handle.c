@@ -134,6 +134,8 @@ void server_handle(struct tg_app *app, void *fcgx_request)
         if (!err_is_code(err.code))
             err_set(&err, TG_EINTERNAL, "internal error");
         response_send_error(&req, &err);
+    } else if (!req.started && (req.client_gone || request_peer_gone(&req))) {
+        req.status = 499; /* the client left before its answer: nothing to send */
     } else if (!req.started) {
         struct tg_err e = {0};
         err_set(&e, TG_EINTERNAL, "handler sent no response");

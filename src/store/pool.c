@@ -40,10 +40,20 @@ struct store_pool {
     const struct tg_config *cfg; /* borrowed */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int size, waiting;
+    int size, waiting; /* conns[size] is the background thread's own (see below) */
     uint64_t errors, reconnects;
     struct store_conn *conns;
 };
+
+/* The process's background thread (usage rows, lease charges, the reaper) has a
+ * connection of its own besides the pool's size: request threads that hold connections
+ * and wait for its work (a busy lease) must never keep it from one. */
+static __thread int background_thread;
+
+void store_thread_background(void)
+{
+    background_thread = 1;
+}
 
 struct store_res {
     MYSQL_STMT *st; /* borrowed from the connection's cache */
@@ -95,7 +105,7 @@ struct store_pool *store_pool_new(const struct tg_config *cfg)
         return NULL;
     p->cfg = cfg;
     p->size = cfg->db_pool_size;
-    p->conns = calloc((size_t)p->size, sizeof(*p->conns));
+    p->conns = calloc((size_t)p->size + 1, sizeof(*p->conns));
     if (!p->conns) {
         free(p);
         return NULL;
@@ -124,7 +134,7 @@ void store_pool_free(struct store_pool *p)
 {
     if (!p)
         return;
-    for (int i = 0; i < p->size; i++)
+    for (int i = 0; i <= p->size; i++)
         conn_close(&p->conns[i]);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
@@ -169,7 +179,10 @@ struct store_conn *store_get(struct store_pool *p, struct tg_err *err)
     deadline.tv_sec += p->cfg->db_timeout;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        /* Prefer an open connection, then any free slot. */
+        /* The background thread's own first; then an open connection, then any free
+         * slot. */
+        if (background_thread && !p->conns[p->size].in_use)
+            c = &p->conns[p->size];
         for (int i = 0; i < p->size && !c; i++)
             if (!p->conns[i].in_use && p->conns[i].my && !p->conns[i].broken)
                 c = &p->conns[i];
@@ -223,7 +236,7 @@ void store_put(struct store_pool *p, struct store_conn *c)
         store_rollback(c);
     pthread_mutex_lock(&p->mu);
     if (c->broken)
-        for (int i = 0; i < p->size; i++)
+        for (int i = 0; i <= p->size; i++)
             p->conns[i].need_ping = 1;
     pthread_mutex_unlock(&p->mu);
     if (c->broken)
@@ -233,7 +246,8 @@ void store_put(struct store_pool *p, struct store_conn *c)
     c->used = 0;
     pthread_mutex_lock(&p->mu);
     c->in_use = 0;
-    pthread_cond_signal(&p->cv);
+    if (c != &p->conns[p->size]) /* nobody waits for the background thread's own */
+        pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -245,7 +259,7 @@ void store_pool_stats(struct store_pool *p, struct store_pool_stats *out)
     out->waiting = p->waiting;
     out->errors = p->errors;
     out->reconnects = p->reconnects;
-    for (int i = 0; i < p->size; i++) {
+    for (int i = 0; i <= p->size; i++) {
         out->open += p->conns[i].my != NULL;
         out->in_use += p->conns[i].in_use;
     }

@@ -15,7 +15,8 @@ struct store_pool;
 struct store_conn;
 struct store_res;
 
-/* A pool of up to cfg->db_pool_size connections, opened lazily. Create it in each worker
+/* A pool of up to cfg->db_pool_size connections (and one for the background thread),
+ * opened lazily. Create it in each worker
  * process after fork (never share across fork). Returns NULL on allocation failure. */
 struct store_pool *store_pool_new(const struct tg_config *cfg);
 void store_pool_free(struct store_pool *p);
@@ -24,6 +25,10 @@ void store_pool_free(struct store_pool *p);
  * Waits up to db_timeout for a free one, connects if needed. NULL with err TG_EUNAVAIL
  * when the database is unreachable or the pool stays busy. */
 struct store_conn *store_get(struct store_pool *p, struct tg_err *err);
+/* Mark the calling thread as the process's background thread: its store_get takes the
+ * one connection kept for it (beyond db_pool_size) first, so it never waits behind
+ * request threads. One such thread per process. */
+void store_thread_background(void);
 /* Give it back; a connection that saw a lost-connection error is closed and reopened by
  * the next borrower. Rolls back an open transaction. Accepts NULL. */
 void store_put(struct store_pool *p, struct store_conn *c);

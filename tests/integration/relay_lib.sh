@@ -207,8 +207,8 @@ rl_calls_add_up() {
     fi
 }
 
-# rl_wrk_during SECONDS AFTER CMD...: rl_wrk with 16 connections for SECONDS on model M
-# and KEY, running CMD in the background AFTER seconds in (a fault under load).
+# rl_wrk_during SECONDS AFTER CMD...: rl_wrk with RL_CONNS (16) connections for SECONDS on
+# model M and KEY, running CMD in the background AFTER seconds in (a fault under load).
 rl_wrk_during() {
     local secs=$1 after=$2 bg
     shift 2
@@ -218,7 +218,7 @@ rl_wrk_during() {
     ) &
     bg=$!
     at_exit "kill $bg 2>/dev/null"
-    rl_wrk 16 "$secs" "$M" "$KEY"
+    rl_wrk "${RL_CONNS:-16}" "$secs" "$M" "$KEY"
     wait "$bg"
 }
 
