@@ -80,7 +80,7 @@ static int64_t overage(struct call *cl, struct store_conn *c, int64_t extra, int
                  cl->req->id, (long long)extra);
         return 0;
     }
-    snprintf(worker, sizeof(worker), "pid:%d", (int)getpid());
+    snprintf(worker, sizeof(worker), "pid:%d", str_pid());
     if (store_charge_overage(c, cl->ki->key.user_id, cl->ki->key.id, cl->req->id, extra,
                              worker, &taken, &err) < 0)
         log_error("billing", "event=overage_unbilled request=%s extra=%lld reason=\"%s\"",
@@ -213,7 +213,7 @@ static int admit(struct call *cl, struct tg_err *err)
     if (!c)
         return -1;
     /* Money first: a call refused for its balance must not use up a rate-limit slot. */
-    snprintf(worker, sizeof(worker), "pid:%d", (int)getpid());
+    snprintf(worker, sizeof(worker), "pid:%d", str_pid());
     rc = cl->reserved > 0 ? store_reserve(c, cl->ki->key.user_id, cl->ki->key.id, req->id,
                                           cl->reserved, worker, err)
                           : 1;

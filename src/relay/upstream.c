@@ -180,7 +180,7 @@ enum upstream_result upstream_perform(struct upstream_call *u)
         return UP_IO;
     }
     hl = header_list(u->headers);
-    x.start_us = x.last_data_us = str_mono_us();
+    x.start_us = x.last_data_us = x.last_tick_us = str_mono_us(); /* first tick later */
     u->status = 0;
     u->ttfb_us = 0;
     u->got_body = 0;

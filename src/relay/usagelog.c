@@ -12,7 +12,8 @@
 #include "util/str.h"
 
 #define QUEUE_MAX  JOURNAL_USAGE_CAP /* queue position i is journal row i */
-#define BATCH      64
+#define BATCH      64                /* rows that wake the writer */
+#define BATCH_MAX  256 /* rows it takes at once when behind (one transaction) */
 #define FLUSH_MS   200
 #define REAP_EVERY 30 /* seconds */
 
@@ -45,7 +46,7 @@ static int write_rows(struct tg_app *app, struct store_conn *held,
 
 /* The writer's batch: rows taken from queue positions start.., kept until written. */
 struct wbatch {
-    struct usage_log rows[BATCH];
+    struct usage_log rows[BATCH_MAX];
     int n, start, failed;
 };
 
@@ -70,7 +71,7 @@ static int next_batch(struct wbatch *b, int *done)
     }
     if (b->n == 0) {
         b->start = qhead;
-        while (b->n < BATCH && qlen > 0) {
+        while (b->n < BATCH_MAX && qlen > 0) {
             b->rows[b->n++] = queue[qhead];
             qhead = (qhead + 1) % QUEUE_MAX;
             qlen--;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/str.h"
 
 static enum log_level log_level = LOG_LVL_INFO;
 static __thread char log_rid[40] = "-";
@@ -60,7 +61,7 @@ void log_write(enum log_level lvl, const char *module, const char *fmt, ...)
         log_cache.sec = now.tv_sec;
     }
     n = snprintf(line, sizeof(line), "%s.%03ldZ %s %s pid=%d rid=%s ", log_cache.ts,
-                 now.tv_nsec / 1000000, tags[lvl], module, (int)getpid(), log_rid);
+                 now.tv_nsec / 1000000, tags[lvl], module, str_pid(), log_rid);
     if (n < 0 || (size_t)n >= sizeof(line))
         n = 0;
     va_start(ap, fmt);

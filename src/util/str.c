@@ -1,11 +1,38 @@
 /* str: small string helpers. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/str.h"
+
+static int cached_pid;
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void pid_forget(void)
+{
+    __atomic_store_n(&cached_pid, 0, __ATOMIC_RELAXED);
+}
+
+static void pid_watch(void)
+{
+    pthread_atfork(NULL, NULL, pid_forget);
+}
+
+int str_pid(void)
+{
+    int pid = __atomic_load_n(&cached_pid, __ATOMIC_RELAXED);
+
+    if (!pid) {
+        pthread_once(&pid_once, pid_watch);
+        pid = (int)getpid();
+        __atomic_store_n(&cached_pid, pid, __ATOMIC_RELAXED);
+    }
+    return pid;
+}
 
 int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 {

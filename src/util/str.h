@@ -23,5 +23,7 @@ void str_hex(const unsigned char *in, size_t n, char *out);
 /* Microseconds since the epoch / a monotonic clock. */
 int64_t str_now_us(void);
 int64_t str_mono_us(void);
+/* This process's id without a system call (cached; a forked child gets its own). */
+int str_pid(void);
 
 #endif
