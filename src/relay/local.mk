@@ -17,7 +17,7 @@ tests_unit_test_usage_CFLAGS = $(TG_TESTFLAGS)
 tests_unit_test_usage_LDADD = libtg_relay.la libtg_util.la $(TG_LIBS) $(CUNIT_LIBS)
 
 # process-wide libcurl setup
-libtg_relay_la_SOURCES += src/relay/global.c
+libtg_relay_la_SOURCES += src/relay/global.c src/relay/jarena.c src/relay/jarena.h
 libtg_relay_la_SOURCES += src/relay/urlcheck.c src/relay/urlcheck.h
 check_PROGRAMS += tests/unit/test_urlcheck
 TESTS += tests/unit/test_urlcheck
@@ -43,3 +43,9 @@ TESTS += tests/unit/test_chancache
 tests_unit_test_chancache_SOURCES = tests/unit/test_chancache.c tests/unit/cu_main.h
 tests_unit_test_chancache_CFLAGS = $(TG_TESTFLAGS)
 tests_unit_test_chancache_LDADD = $(TG_TESTLIBS)
+
+check_PROGRAMS += tests/unit/test_jarena
+TESTS += tests/unit/test_jarena
+tests_unit_test_jarena_SOURCES = tests/unit/test_jarena.c tests/unit/cu_main.h
+tests_unit_test_jarena_CFLAGS = $(TG_TESTFLAGS)
+tests_unit_test_jarena_LDADD = libtg_relay.la libtg_util.la $(TG_LIBS) $(CUNIT_LIBS)

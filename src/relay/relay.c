@@ -11,6 +11,7 @@
 #include "auth/crypto.h"
 #include "config/config.h"
 #include "limits/limits.h"
+#include "relay/jarena.h"
 #include "relay/relay_int.h"
 #include "relay/upstream.h"
 #include "relay/usagelog.h"
@@ -249,14 +250,18 @@ static int admit(struct call *cl, struct tg_err *err)
  * a cut or garbled body is never passed on as a success. */
 static int read_held(struct call *cl)
 {
-    json_t *j = json_loadb(cl->held.ptr ? cl->held.ptr : "", cl->held.len, 0, NULL);
-    int ok = json_is_object(j);
+    json_t *j;
+    int ok;
 
+    jarena_begin(); /* j is read for its usage and released right here */
+    j = json_loadb(cl->held.ptr ? cl->held.ptr : "", cl->held.len, 0, NULL);
+    ok = json_is_object(j);
     if (ok) {
         usage_from_body(cl->ud, j, &cl->usage);
         cl->terminal = 1;
     }
     json_decref(j);
+    jarena_end();
     cl->out_chars = (int64_t)cl->held.len / 2;
     return ok ? 0 : -1;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "relay/jarena.h"
 #include "relay/relay_int.h"
 #include "relay/sse_write.h"
 #include "server/metrics.h"
@@ -90,9 +91,11 @@ static int on_event(void *ctx, const struct sse_event *ev)
     }
     if (ev->data_len == 0)
         return forward(cl, ev->raw, ev->raw_len);
+    jarena_begin(); /* data and everything read from it is gone before jarena_end */
     data = json_loadb(ev->data, ev->data_len, 0, NULL);
     if (!json_is_object(data)) {
         json_decref(data);
+        jarena_end();
         cl->malformed = 1;
         return 1;
     }
@@ -106,6 +109,7 @@ static int on_event(void *ctx, const struct sse_event *ev)
         cl->upstream_error_event = 1;
     skip = is_added_usage_chunk(cl, data);
     json_decref(data);
+    jarena_end();
     return skip ? 0 : forward(cl, ev->raw, ev->raw_len);
 }
 

@@ -16,7 +16,7 @@
 
 /* libcurl calls the progress function on every turn of its loop, many times per call;
  * the caller's tick (a poll() on the client's socket) runs at most this often. */
-#define TICK_EVERY_US 20000
+#define TICK_EVERY_US 100000 /* client-gone check and keep-alive pings */
 
 struct xfer {
     struct upstream_call *u;
