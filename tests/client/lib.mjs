@@ -121,6 +121,14 @@ export async function expectedQuota(stack, row) {
     return Number((sum + 1999999n) / 2000000n);
 }
 
+// What a command run by fn ended with ({code, stdout, stderr}), for a failure message.
+function ranAs(result) {
+    if (!result || typeof result.code === 'undefined') return '';
+    const tail = (t) => String(t || '').slice(-600).replace(/\s+/g, ' ');
+    return `; the command exited ${result.code}, stdout: ${tail(result.stdout)}` +
+        `, stderr: ${tail(result.stderr)}`;
+}
+
 // charged(stack, user, fn, {calls}): run fn, then wait until `calls` usage_logs rows have
 // appeared and the balance has settled to (before - their quota). Returns
 // {result, rows, drop, before, after}; throws after 30 s if that never happens.
@@ -138,7 +146,7 @@ export async function charged(stack, user, fn, { calls = 1 } = {}) {
         if (rows.length >= calls && now === before - billed) break;
         if (Date.now() > deadline) {
             throw new Error(`not settled after 30 s: ${rows.length} new log row(s), ` +
-                `quota ${before} -> ${now}, rows bill ${billed}`);
+                `quota ${before} -> ${now}, rows bill ${billed}${ranAs(result)}`);
         }
         await sleep(100);
     }
