@@ -178,8 +178,8 @@ void usagelog_push(struct tg_app *app, struct store_conn *c, const struct usage_
     struct tg_err err = {0};
 
     pthread_mutex_lock(&mu);
-    if (running && !stopping && qlen + taken < app->cfg->usage_queue &&
-        qlen + taken < QUEUE_MAX) {
+    /* usage_queue <= QUEUE_MAX (the configuration's bound) */
+    if (running && !stopping && qlen + taken < app->cfg->usage_queue) {
         int pos = (qhead + qlen) % QUEUE_MAX;
 
         queue[pos] = *row;
