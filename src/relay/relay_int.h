@@ -46,6 +46,7 @@ struct call {
     int too_big;              /* over max_stream_bytes */
     int client_gone;
     int64_t last_write_us;
+    int64_t flushed_bytes; /* req->bytes_out at the last flush */
 };
 
 /* relay_req.c: validate the body and fill model, stream, max_output, sticky; rewrite the
@@ -68,6 +69,7 @@ const char *relay_endpoint_path(enum relay_endpoint ep);
 /* relay_stream.c: upstream body callbacks. */
 int relay_on_body(void *ctx, long status, const char *data, size_t len);
 int relay_on_tick(void *ctx);
+int relay_on_pass(void *ctx); /* flush what the last upstream read brought */
 /* The upstream stream ended: pass on an event that lacked its blank line. */
 void relay_stream_finish(struct call *cl);
 /* End the client's stream with an error event in its dialect. */

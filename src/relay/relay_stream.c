@@ -68,14 +68,34 @@ static int is_added_usage_chunk(const struct call *cl, const json_t *data)
            json_is_object(json_object_get(data, "usage"));
 }
 
+/* Events are buffered as they are parsed and flushed once libcurl has passed on all of an
+ * upstream read (relay_on_pass): the events of one read, which libcurl hands over one
+ * HTTP chunk at a time, leave in one FastCGI write, and the head with the first. */
 static int forward(struct call *cl, const char *bytes, size_t len)
 {
-    if (response_write(cl->req, bytes, len) != 0) {
+    if (response_put(cl->req, bytes, len) != 0) {
         cl->client_gone = 1;
         return 1;
     }
+    return 0;
+}
+
+static int flush_out(struct call *cl)
+{
+    if (cl->req->bytes_out == cl->flushed_bytes)
+        return 0; /* nothing new (a partial event): no write, the ping clock runs on */
+    if (cl->client_gone || response_flush(cl->req) != 0) {
+        cl->client_gone = 1;
+        return 1;
+    }
+    cl->flushed_bytes = cl->req->bytes_out;
     cl->last_write_us = str_mono_us();
     return 0;
+}
+
+static int forward_now(struct call *cl, const char *bytes, size_t len)
+{
+    return forward(cl, bytes, len) || flush_out(cl);
 }
 
 static int on_event(void *ctx, const struct sse_event *ev)
@@ -157,6 +177,13 @@ int relay_on_body(void *ctx, long status, const char *data, size_t len)
     return rc != 0 || cl->sse.junk;
 }
 
+int relay_on_pass(void *ctx)
+{
+    struct call *cl = ctx;
+
+    return cl->req->started && !cl->client_gone ? flush_out(cl) : 0;
+}
+
 int relay_on_tick(void *ctx)
 {
     struct call *cl = ctx;
@@ -169,7 +196,7 @@ int relay_on_tick(void *ctx)
     /* Keep quiet streams alive through proxies: an SSE comment every parser ignores. */
     if (cl->req->started && cl->stream &&
         str_mono_us() - cl->last_write_us > (int64_t)cfg->ping_interval * 1000000)
-        return forward(cl, ": ping\n\n", 8);
+        return forward_now(cl, ": ping\n\n", 8);
     return 0;
 }
 
@@ -177,6 +204,8 @@ void relay_stream_finish(struct call *cl)
 {
     if (sse_finish(&cl->sse, on_event, cl) < 0 || cl->sse.junk)
         cl->malformed = 1;
+    if (cl->req->started && !cl->client_gone)
+        flush_out(cl);
 }
 
 /* The terminal event a Responses client waits for after an error event. */
@@ -220,7 +249,7 @@ void relay_stream_error(struct call *cl, const struct tg_err *err)
     if (sse_format_event(&out, cl->ud == USAGE_OPENAI_CHAT ? NULL : "error", text,
                          strlen(text)) == 0 &&
         (cl->ud != USAGE_RESPONSES || responses_failed(cl, &out, body) == 0))
-        forward(cl, out.ptr, out.len);
+        forward_now(cl, out.ptr, out.len);
     buf_free(&out);
 done:
     json_decref(body);

@@ -118,6 +118,10 @@ static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     int64_t now = str_mono_us();
 
     (void)dt, (void)dn, (void)ut, (void)un;
+    if (u->on_pass && u->on_pass(u->ctx) != 0) {
+        x->stopped = 1;
+        return 1;
+    }
     if (!u->ttfb_us && now - x->start_us > (int64_t)u->first_byte_timeout * 1000000) {
         x->timed_out = 1;
         return 1;

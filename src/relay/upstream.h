@@ -27,7 +27,10 @@ struct upstream_call {
     /* Called with each piece of the body as it arrives; status is the HTTP status.
      * Return 0 to go on, non-zero to stop (UP_STOPPED). */
     int (*on_body)(void *ctx, long status, const char *data, size_t len);
-    /* Called at most every 20 ms while the transfer runs; return non-zero to stop. */
+    /* Called after libcurl has passed on what a read brought (all the pieces of it), and
+     * on every other turn of its loop; may be NULL. Return non-zero to stop. */
+    int (*on_pass)(void *ctx);
+    /* Called at most every 100 ms while the transfer runs; return non-zero to stop. */
     int (*on_tick)(void *ctx);
     void *ctx;
     /* out */

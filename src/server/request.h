@@ -95,10 +95,16 @@ int response_status_for(enum tg_code code, enum dialect d);
  * in-stream error events and for tests). */
 json_t *response_error_body(enum dialect d, const struct tg_err *err, const char *rid);
 
-/* Start a streamed response: status, Content-Type, no-cache, X-Accel-Buffering: no. */
+/* Start a streamed response: status, Content-Type, no-cache, X-Accel-Buffering: no. The
+ * head is buffered: it goes out with the first response_flush or response_write. */
 int response_stream_begin(struct tg_request *req, int status, const char *content_type);
 /* Write bytes and flush them through FastCGI. Returns 0, or -1 once the client is gone.
  */
 int response_write(struct tg_request *req, const void *data, size_t len);
+/* Buffer bytes of a started response (they go out when the buffer fills or at the next
+ * flush): events that arrived together leave in one FastCGI write. 0, or -1 once gone. */
+int response_put(struct tg_request *req, const void *data, size_t len);
+/* Send what is buffered. Returns 0, or -1 once the client is gone. */
+int response_flush(struct tg_request *req);
 
 #endif

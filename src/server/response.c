@@ -221,18 +221,30 @@ int response_stream_begin(struct tg_request *req, int status, const char *conten
 {
     if (req->started)
         return -1;
-    if (write_head(req, status, content_type,
-                   "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n") != 0)
+    return write_head(req, status, content_type,
+                      "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n");
+}
+
+int response_put(struct tg_request *req, const void *data, size_t len)
+{
+    if (put(req, data, len) != 0)
         return -1;
-    return flush(req);
+    req->bytes_out += (int64_t)len;
+    return 0;
+}
+
+int response_flush(struct tg_request *req)
+{
+    if (flush(req) != 0)
+        return -1;
+    if (!req->t_first_byte_us && req->bytes_out > 0)
+        req->t_first_byte_us = str_mono_us();
+    return 0;
 }
 
 int response_write(struct tg_request *req, const void *data, size_t len)
 {
-    if (put(req, data, len) != 0 || flush(req) != 0)
+    if (response_put(req, data, len) != 0)
         return -1;
-    req->bytes_out += (int64_t)len;
-    if (!req->t_first_byte_us)
-        req->t_first_byte_us = str_mono_us();
-    return 0;
+    return response_flush(req);
 }
