@@ -19,11 +19,14 @@
 #   BENCH_OUT       JSON output file (BUILD_DIR/bench.json)
 #   BENCH_DURATION  seconds per wrk run (5)
 #   BENCH_ROUNDS    runs per side and measurement, interleaved (2)
+#   BENCH_SROUNDS   the same for the stream measurements (4: a run takes about 2 s)
 #   BENCH_HOLD      streams held open at once (1000)
 #   BENCH_WORKERS   tollgate workers (2); BENCH_THREADS threads per worker (600)
 #   BENCH_CONF      extra "key = value" lines for tollgate.conf (default: none, so the
 #                   stack's settings, e.g. log_level = info: one access line per call)
 #   BENCH_KEEP=1    keep the temporary folder (logs) instead of deleting it
+#   BENCH_PARTS     which measurements to run ("plain stream hold", the default: all;
+#                   e.g. "stream" repeats only the streams while working on them)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -32,10 +35,12 @@ BUILD=$(cd "$BUILD" && pwd -P)
 OUT=${BENCH_OUT:-$BUILD/bench.json}
 DUR=${BENCH_DURATION:-5}
 ROUNDS=${BENCH_ROUNDS:-2}
+SROUNDS=${BENCH_SROUNDS:-4}
 HOLD=${BENCH_HOLD:-1000}
 WORKERS=${BENCH_WORKERS:-2}
 THREADS=${BENCH_THREADS:-600}
 CONF_EXTRA=${BENCH_CONF:-}
+PARTS=" ${BENCH_PARTS:-plain stream hold} "
 
 say() { echo "bench: $*" >&2; }
 die() {
@@ -212,7 +217,9 @@ function report(file, out) {
     }
     const get = (k, s) => (vals[k] && vals[k][s] ? median(vals[k][s]) : null);
     const rows = [];
+    const partial = process.env.BENCH_PARTIAL === '1'; // rows of parts not run: left out
     const add = (name, key, unit, target) => {
+        if (partial && !vals[key]) return;
         const tg = get(key, 'tg'), nx = get(key, 'nx');
         const ratio = tg !== null && nx ? tg / nx : null;
         let met = null, tdesc = '';
@@ -486,7 +493,10 @@ for side in tg nx; do
         >/dev/null 2>&1 || true
 done
 
+part() { [[ $PARTS == *" $1 "* ]]; }
+
 for spec in 1:1 16:2 64:2; do
+    part plain || break
     c=${spec%%:*} t=${spec##*:}
     say "non-stream, concurrency $c (${DUR}s x $ROUNDS per side)"
     for _ in $(seq "$ROUNDS"); do
@@ -496,22 +506,26 @@ for spec in 1:1 16:2 64:2; do
 done
 
 for spec in 1:11 64:256; do
+    part stream || break
     c=${spec%%:*} n=${spec##*:}
-    say "streams, concurrency $c ($n streams x $ROUNDS per side)"
-    for _ in $(seq "$ROUNDS"); do
+    say "streams, concurrency $c ($n streams x $SROUNDS per side)"
+    for _ in $(seq "$SROUNDS"); do
         stream_run tg "$c" "$n"
         stream_run nx "$c" "$n"
     done
 done
 
-say "$HOLD streams held open at once"
-hold_run tg "$TG_PID"
-hold_run nx "$NGX_PID"
+if part hold; then
+    say "$HOLD streams held open at once"
+    hold_run tg "$TG_PID"
+    hold_run nx "$NGX_PID"
+fi
 ledger_check
 
 echo
 echo "tollgate $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?') vs nginx-direct" \
     "($WORKERS x $THREADS threads, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)," \
     "wrk ${DUR}s x $ROUNDS interleaved, medians; TTFB = first body byte)"
+[ "$PARTS" = " plain stream hold " ] || export BENCH_PARTIAL=1
 node "$TMP/client.js" report "$RES" "$OUT"
 say "figures written to $OUT"
