@@ -209,9 +209,8 @@ static int settle_direct(struct store_conn *c, const char *request_id, int64_t c
  *  - bulk: once LEASE_MIN_CALLS calls are in flight, the lease grows by many calls'
  *    worth at a time (only while the balance and the cap cover LEASE_MARGIN times that,
  *    so a balance that runs out is not stranded in another process's lease) and calls
- *    are admitted and settled in memory, each in full or not at all, without a
- *    connection when the caller needs none otherwise (store_reserve_mem,
- *    store_settle_mem). Spare capacity goes back after LEASE_IDLE_US without calls.
+ *    are admitted and settled in memory, each in full or not at all. Spare capacity goes
+ *    back after LEASE_IDLE_US without calls.
  * Each call's ledger row is written by the flusher (store_lease_flush, run by the usage
  * writer), which takes the charges off the lease in the same transaction. At every
  * commit: users.quota + (reserved of 'reserved' rows) = sum of amounts. A lease left by a
