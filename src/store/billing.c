@@ -951,41 +951,6 @@ int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
     return reserve_row(c, user_id, key_id, request_id, amount, worker, 1, err);
 }
 
-int store_reserve_mem(int64_t user_id, int64_t key_id, const char *request_id,
-                      int64_t amount)
-{
-    struct lease *l;
-    int ok = 0;
-
-    if (amount <= 0 || amount > INT64_MAX / LEASE_MAX_CALLS ||
-        strncmp(request_id, "lease-", 6) == 0)
-        return 0;
-    pthread_mutex_lock(&lease_mu);
-    l = leases_on ? lease_find(user_id, key_id) : NULL;
-    /* The same test as lease_take's first one; anything else goes the whole way. */
-    if (l && l->id[0] && !l->busy && str_mono_us() - l->opened_us <= LEASE_MAX_AGE_US &&
-        l->avail >= amount)
-        ok = lease_hold(l, request_id, amount, 0);
-    pthread_mutex_unlock(&lease_mu);
-    return ok;
-}
-
-int store_settle_mem(const char *request_id, int64_t charge, int released,
-                     const struct usage_log *row, struct tg_err *err)
-{
-    struct held *h;
-    int plain;
-
-    pthread_mutex_lock(&lease_mu);
-    for (h = helds[held_hash(request_id)]; h && strcmp(h->request_id, request_id);)
-        h = h->next;
-    plain = h && !h->exact; /* an exact hold gives its excess back on a connection */
-    pthread_mutex_unlock(&lease_mu);
-    return plain ? lease_settle(NULL, request_id, charge < 0 ? 0 : charge, released, row,
-                                err)
-                 : 0;
-}
-
 int store_settle(struct store_conn *c, const char *request_id, int64_t charge,
                  int released, const struct usage_log *row, struct tg_err *err)
 {
