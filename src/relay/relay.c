@@ -349,8 +349,7 @@ static enum attempt_end attempt(struct call *cl, const struct pick *p, int *stat
     u.ctx = cl;
     cl->content_type = u.content_type;
     r = upstream_perform(&u);
-    if (cl->req->started && !cl->client_gone)
-        relay_on_pass(cl); /* the last pieces, before any bookkeeping below */
+    relay_on_pass(cl); /* the last pieces, before any bookkeeping below */
     /* u lives on this stack: keep what send_held needs after we return. */
     str_copy(cl->held_type, sizeof(cl->held_type), u.content_type);
     cl->content_type = NULL;

@@ -204,8 +204,7 @@ void relay_stream_finish(struct call *cl)
 {
     if (sse_finish(&cl->sse, on_event, cl) < 0 || cl->sse.junk)
         cl->malformed = 1;
-    if (cl->req->started && !cl->client_gone)
-        flush_out(cl);
+    relay_on_pass(cl);
 }
 
 /* The terminal event a Responses client waits for after an error event. */
