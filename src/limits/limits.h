@@ -9,6 +9,12 @@
 #include "store/keys.h"
 #include "store/store.h"
 
+/* Whether key k has none of the limits (then admit and finish need no connection). */
+static inline int limits_none(const struct key_row *k)
+{
+    return k->rpm <= 0 && k->rpd <= 0 && k->tpm <= 0 && k->max_concurrency <= 0;
+}
+
 /* Admit one call of key k, identified by request_id. Checks rpm, rpd, tpm and concurrency
  * (only those set on the key). Returns 0 when admitted (a concurrency lease is held when
  * max_concurrency > 0), or -1 with err TG_ELIMIT and err->retry_after set (nothing is

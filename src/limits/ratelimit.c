@@ -118,7 +118,7 @@ int limits_admit(struct store_conn *c, const struct key_row *k, const char *requ
     struct admit_ctx a = {.k = k, .request_id = request_id, .now_us = str_now_us()};
     int rc;
 
-    if (k->rpm <= 0 && k->rpd <= 0 && k->tpm <= 0 && k->max_concurrency <= 0)
+    if (limits_none(k))
         return 0;
     limits_day(a.now_us / 1000000, a.day);
     if (ensure_rows(c, &a, err) != 0 || store_rl_read_committed(c, err) != 0 ||

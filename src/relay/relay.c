@@ -150,6 +150,14 @@ static void settle(struct call *cl, const struct pick *p, int status,
         charge = charge_quota(&cl->price, &u, cl->ppm);
     billed = cl->reserved > 0 && charge > cl->reserved ? cl->reserved : charge;
     money = cl->reserved > 0 || charge > 0;
+    if (money && charge <= billed && (!cl->admitted || limits_none(&cl->ki->key))) {
+        /* Most calls of a busy key: settled on its lease in memory, no connection. */
+        usage_row(cl, p, &u, status, error_class, billed, estimated, &row);
+        if (store_settle_mem(req->id, charge, !delivered, &row, &err) == 1) {
+            usagelog_push(app, NULL, &row);
+            goto done;
+        }
+    }
     if (money || cl->admitted)
         c = store_get(app->pool, &err);
     if (charge > billed)
@@ -165,6 +173,7 @@ static void settle(struct call *cl, const struct pick *p, int status,
         limits_finish(c, &cl->ki->key, req->id, money && delivered ? usage_total(&u) : 0,
                       &err);
     store_put(app->pool, c);
+done:
     metrics_tokens(MT_INPUT, u.input);
     metrics_tokens(MT_OUTPUT, u.output);
     metrics_tokens(MT_CACHE_READ, u.cache_read);
@@ -210,6 +219,16 @@ static int admit(struct call *cl, struct tg_err *err)
     cl->reserved =
         charge_reserve(&cl->price, (int64_t)req->body.len, cl->max_output, cl->ppm);
     wanted = cl->reserved;
+    /* Most calls of a busy key without limits: admitted on its lease, no connection,
+     * while the usage queue and the journal have room for every call of this worker in
+     * flight (each settles one row into both), so that none of them is dropped. */
+    if (cl->reserved > 0 && limits_none(&cl->ki->key) &&
+        usagelog_room(req->app) > req->app->cfg->threads &&
+        store_reserve_mem(cl->ki->key.user_id, cl->ki->key.id, req->id, cl->reserved,
+                          req->app->cfg->threads)) {
+        cl->admitted = 1;
+        return 0;
+    }
     c = store_get(req->app->pool, err);
     if (!c)
         return -1;

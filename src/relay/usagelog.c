@@ -196,6 +196,16 @@ void usagelog_push(struct tg_app *app, struct store_conn *c, const struct usage_
         log_error("usage", "event=usage_rows_lost count=1 reason=\"%s\"", err.msg);
 }
 
+int usagelog_room(const struct tg_app *app)
+{
+    int room;
+
+    pthread_mutex_lock(&mu);
+    room = running && !stopping ? app->cfg->usage_queue - (qlen + taken) : 0;
+    pthread_mutex_unlock(&mu);
+    return room > 0 ? room : 0;
+}
+
 void usagelog_stop(void)
 {
     pthread_mutex_lock(&mu);

@@ -14,6 +14,9 @@ void usagelog_start(struct tg_app *app);
  * the caller holds a connection (never a second one: request threads that each hold one
  * and wait for another would drain the pool), else on one borrowed. c may be NULL. */
 void usagelog_push(struct tg_app *app, struct store_conn *c, const struct usage_log *row);
+/* Rows that can still be queued (and journaled) before the queue is full; 0 when there
+ * is no writer or it is stopping. */
+int usagelog_room(const struct tg_app *app);
 /* Write everything queued and stop the thread. */
 void usagelog_stop(void);
 

@@ -209,8 +209,9 @@ static int settle_direct(struct store_conn *c, const char *request_id, int64_t c
  *  - bulk: once LEASE_MIN_CALLS calls are in flight, the lease grows by many calls'
  *    worth at a time (only while the balance and the cap cover LEASE_MARGIN times that,
  *    so a balance that runs out is not stranded in another process's lease) and calls
- *    are admitted and settled in memory, each in full or not at all. Spare capacity goes
- *    back after LEASE_IDLE_US without calls.
+ *    are admitted and settled in memory, each in full or not at all, without a
+ *    connection when the caller needs none otherwise (store_reserve_mem,
+ *    store_settle_mem). Spare capacity goes back after LEASE_IDLE_US without calls.
  * Each call's ledger row is written by the flusher (store_lease_flush, run by the usage
  * writer), which takes the charges off the lease in the same transaction. At every
  * commit: users.quota + (reserved of 'reserved' rows) = sum of amounts. A lease left by a
@@ -949,6 +950,44 @@ int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
     if (lease_take(c, user_id, key_id, request_id, amount, worker, err))
         return 1;
     return reserve_row(c, user_id, key_id, request_id, amount, worker, 1, err);
+}
+
+int store_reserve_mem(int64_t user_id, int64_t key_id, const char *request_id,
+                      int64_t amount, int spare)
+{
+    struct lease *l;
+    int ok = 0;
+
+    if (amount <= 0 || amount > INT64_MAX / LEASE_MAX_CALLS ||
+        strncmp(request_id, "lease-", 6) == 0)
+        return 0;
+    pthread_mutex_lock(&lease_mu);
+    /* Back-pressure: every call in flight may still settle into the journal. While the
+     * database is away the writes pile up there; then calls take the whole way again,
+     * which needs a connection, rather than outrun what can be kept. */
+    l = leases_on && journal_room() > spare ? lease_find(user_id, key_id) : NULL;
+    /* The same test as lease_take's first one; anything else goes the whole way. */
+    if (l && l->id[0] && !l->busy && str_mono_us() - l->opened_us <= LEASE_MAX_AGE_US &&
+        l->avail >= amount)
+        ok = lease_hold(l, request_id, amount, 0);
+    pthread_mutex_unlock(&lease_mu);
+    return ok;
+}
+
+int store_settle_mem(const char *request_id, int64_t charge, int released,
+                     const struct usage_log *row, struct tg_err *err)
+{
+    struct held *h;
+    int plain;
+
+    pthread_mutex_lock(&lease_mu);
+    for (h = helds[held_hash(request_id)]; h && strcmp(h->request_id, request_id);)
+        h = h->next;
+    plain = h && !h->exact; /* an exact hold gives its excess back on a connection */
+    pthread_mutex_unlock(&lease_mu);
+    return plain ? lease_settle(NULL, request_id, charge < 0 ? 0 : charge, released, row,
+                                err)
+                 : 0;
 }
 
 int store_settle(struct store_conn *c, const char *request_id, int64_t charge,

@@ -17,6 +17,14 @@ int store_reserve(struct store_conn *c, int64_t user_id, int64_t key_id,
                   const char *request_id, int64_t amount, const char *worker,
                   struct tg_err *err);
 
+/* store_reserve's fast path without a connection: admit request_id on the open lease of
+ * (user, key) if it has amount to spare and the journal has room for more than spare
+ * settlements besides (the calls that may be in flight). Returns 1 admitted (settle it
+ * with store_settle or store_settle_mem), 0 not (nothing changed: go the whole way with
+ * store_reserve). */
+int store_reserve_mem(int64_t user_id, int64_t key_id, const char *request_id,
+                      int64_t amount, int spare);
+
 struct usage_log {
     char request_id[40];
     int64_t user_id, key_id, channel_id;
@@ -42,6 +50,13 @@ struct usage_log {
  * Returns 1 settled, 0 already settled / no reservation, -1 error. */
 int store_settle(struct store_conn *c, const char *request_id, int64_t charge,
                  int released, const struct usage_log *row, struct tg_err *err);
+
+/* store_settle for a call admitted on a lease without a closer reckoning (every call
+ * store_reserve_mem admitted, and most that store_reserve put on a lease), which needs no
+ * connection. Returns 1 settled, 0 not such a call (nothing changed: use store_settle).
+ */
+int store_settle_mem(const char *request_id, int64_t charge, int released,
+                     const struct usage_log *row, struct tg_err *err);
 
 /* Charge extra (the part of request_id's charge above its reservation, which settling
  * capped) from what the user has left and, if the key has a cap, what the cap has left:

@@ -250,6 +250,11 @@ int journal_add(const struct journal_entry *e)
     return -1;
 }
 
+int journal_room(void)
+{
+    return mine ? J_CAP - mine->count : 0;
+}
+
 void journal_done(int i)
 {
     if (!mine || i < 0 || i >= J_CAP || !mine->e[i].used)

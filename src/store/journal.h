@@ -49,6 +49,9 @@ int journal_init(const char *path, int wait_s, struct tg_err *err);
 int journal_attach(void);
 /* Record a settled call. Returns its index, or -1 (no journal, or the slot is full). */
 int journal_add(const struct journal_entry *e);
+/* Entries this process can still add (journal_add), 0 without a journal. Callers
+ * serialize it with journal_add and journal_done. */
+int journal_room(void);
 /* Its ledger row is written (or can never be): forget entry i (>= 0). */
 void journal_done(int i);
 /* Record the usage row at position i (0 <= i < JOURNAL_USAGE_CAP) of this process's

@@ -172,6 +172,41 @@ check_row() {
     check_eq "$(rl_ledger "$rid")" "$6 settled" "$name: ledger charge $6, settled"
 }
 
+# rl_workers: the pids of the running workers.
+rl_workers() { children_of "$(stack_pid tollgate)" | sort -n; }
+
+# rl_reload_with FILE: install FILE as the config, SIGHUP, wait for a fresh generation.
+rl_reload_with() {
+    local old
+    old=$(rl_workers)
+    cp "$1" "$CONFIG"
+    kill -HUP "$(stack_pid tollgate)"
+    # shellcheck disable=SC2317  # runs through wait_for
+    _rl_fresh() {
+        local now w
+        now=$(rl_workers)
+        [ -n "$now" ] || return 1
+        for w in $old; do grep -qx "$w" <<<"$now" && return 1; done
+        [ "$(wc -w <<<"$now")" -ge "$(wc -w <<<"$old")" ]
+    }
+    wait_for 15 _rl_fresh
+}
+
+# rl_reload_set NAME VALUE: reload with one setting changed; the settings the test found
+# come back when it exits (later tests need them).
+rl_reload_set() {
+    [ -f "$T_TMP/conf.orig" ] || {
+        cp "$CONFIG" "$T_TMP/conf.orig"
+        # shellcheck disable=SC2016
+        at_exit 'cmp -s "$T_TMP/conf.orig" "$CONFIG" || rl_reload_with "$T_TMP/conf.orig"'
+    }
+    {
+        grep -v "^$1 *=" "$T_TMP/conf.orig"
+        echo "$1 = $2"
+    } >"$T_TMP/conf.set"
+    rl_reload_with "$T_TMP/conf.set"
+}
+
 # rl_busy_key NAME: a user NAME$RL_TAG with 200 USD (ample: its calls go on a balance
 # lease), its key in KEY, and a priced model M (NAME-$RL_TAG) served by the mock.
 rl_busy_key() {

@@ -14,37 +14,10 @@ set -u
 # shellcheck source=tests/integration/relay_lib.sh
 . "$(dirname "$0")/relay_lib.sh"
 
-master=$(stack_pid tollgate)
-workers() { children_of "$master" | sort -n; }
-
-# reload_with FILE: install FILE as the config, SIGHUP, wait for a fresh generation.
-reload_with() {
-    local old
-    old=$(workers)
-    cp "$1" "$CONFIG"
-    kill -HUP "$master"
-    _fresh() {
-        local now w
-        now=$(workers)
-        [ -n "$now" ] || return 1
-        for w in $old; do grep -qx "$w" <<<"$now" && return 1; done
-        [ "$(wc -w <<<"$now")" -ge "$(wc -w <<<"$old")" ]
-    }
-    wait_for 15 _fresh
-}
-
-cp "$CONFIG" "$T_TMP/conf.orig"
-# Whatever happens below, later tests need the usual settings back.
-# shellcheck disable=SC2016
-at_exit 'cmp -s "$T_TMP/conf.orig" "$CONFIG" || reload_with "$T_TMP/conf.orig"'
-{
-    grep -v '^usage_queue' "$T_TMP/conf.orig"
-    echo 'usage_queue = 16'
-} >"$T_TMP/conf.small"
-if reload_with "$T_TMP/conf.small"; then
+if rl_reload_set usage_queue 16; then
     ok "reloaded with usage_queue = 16"
 else
-    fail "reloaded with usage_queue = 16" "workers now: $(workers | tr '\n' ' ')"
+    fail "reloaded with usage_queue = 16" "workers now: $(rl_workers | tr '\n' ' ')"
     finish
 fi
 

@@ -80,14 +80,17 @@ static pid_t worker_run(int die)
     if (pid == 0) {
         struct journal_entry a = entry("r1", 40), b = entry("r2", 60);
         struct usage_log u1 = row("r1", 40), u2 = row("r2", 60);
-        int i;
+        int i, room;
 
         a.has_row = 1; /* r1's usage row also recorded with its charge */
         a.row = u1;
         NEED(journal_attach() == 0);
+        NEED((room = journal_room()) > 2); /* what admission on a lease checks */
         NEED(journal_add(&a) >= 0);
         NEED((i = journal_add(&b)) >= 0);
+        NEED(journal_room() == room - 2);
         journal_done(i); /* r2's ledger row written */
+        NEED(journal_room() == room - 1);
         NEED(journal_usage_put(5, &u1) == 0);
         NEED(journal_usage_put(6, &u2) == 0);
         NEED(journal_usage_put(6, &u2) == -1); /* position still unwritten */
@@ -237,6 +240,7 @@ static void test_no_journal(void)
     /* Never mapped in this process: every call is a no-op. */
     CU_ASSERT_EQUAL(journal_attach(), -1);
     CU_ASSERT_EQUAL(journal_add(&e), -1);
+    CU_ASSERT_EQUAL(journal_room(), 0);
     CU_ASSERT_EQUAL(journal_usage_put(0, &u), -1);
     CU_ASSERT_EQUAL(journal_adopt(&o), -1);
     journal_usage_done(0);
