@@ -18,7 +18,7 @@
 # Environment:
 #   BENCH_OUT       JSON output file (BUILD_DIR/bench.json)
 #   BENCH_DURATION  seconds per wrk run (5)
-#   BENCH_ROUNDS    runs per side and measurement, interleaved (2)
+#   BENCH_ROUNDS    runs per side and measurement, interleaved (3)
 #   BENCH_SROUNDS   the same for the stream measurements (4: a run takes about 2 s)
 #   BENCH_HOLD      streams held open at once (1000)
 #   BENCH_WORKERS   tollgate workers (2); BENCH_THREADS threads per worker (600)
@@ -34,7 +34,7 @@ BUILD=${1:-$REPO/build}
 BUILD=$(cd "$BUILD" && pwd -P)
 OUT=${BENCH_OUT:-$BUILD/bench.json}
 DUR=${BENCH_DURATION:-5}
-ROUNDS=${BENCH_ROUNDS:-2}
+ROUNDS=${BENCH_ROUNDS:-3}
 SROUNDS=${BENCH_SROUNDS:-4}
 HOLD=${BENCH_HOLD:-1000}
 WORKERS=${BENCH_WORKERS:-2}
