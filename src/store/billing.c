@@ -341,14 +341,22 @@ static int lease_hold(struct lease *l, const char *request_id, int64_t amount, i
     return 1;
 }
 
-/* Take request_id's entry out of the table (caller holds lease_mu), or NULL. */
-static struct held *held_take(const char *request_id)
+/* The link to request_id's entry in the table (caller holds lease_mu); *link is NULL
+ * when it has none. */
+static struct held **held_link(const char *request_id)
 {
-    struct held **p = &helds[held_hash(request_id)], *h;
+    struct held **p = &helds[held_hash(request_id)];
 
     while (*p && strcmp((*p)->request_id, request_id) != 0)
         p = &(*p)->next;
-    h = *p;
+    return p;
+}
+
+/* Take request_id's entry out of the table (caller holds lease_mu), or NULL. */
+static struct held *held_take(const char *request_id)
+{
+    struct held **p = held_link(request_id), *h = *p;
+
     if (h)
         *p = h->next;
     return h;
@@ -981,8 +989,7 @@ int store_settle_mem(const char *request_id, int64_t charge, int released,
     int plain;
 
     pthread_mutex_lock(&lease_mu);
-    for (h = helds[held_hash(request_id)]; h && strcmp(h->request_id, request_id);)
-        h = h->next;
+    h = *held_link(request_id);
     plain = h && !h->exact; /* an exact hold gives its excess back on a connection */
     pthread_mutex_unlock(&lease_mu);
     return plain ? lease_settle(NULL, request_id, charge < 0 ? 0 : charge, released, row,
