@@ -214,9 +214,11 @@ static int settle_direct(struct store_conn *c, const char *request_id, int64_t c
  *    store_settle_mem). Spare capacity goes back after LEASE_IDLE_US without calls.
  * Each call's ledger row is written by the flusher (store_lease_flush, run by the usage
  * writer), which takes the charges off the lease in the same transaction. At every
- * commit: users.quota + (reserved of 'reserved' rows) = sum of amounts. A lease left by a
- * dead process is released by the reaper like any reservation; the calls it settled but
- * had not written yet (one flush interval) are then not charged. */
+ * commit: users.quota + (reserved of 'reserved' rows) = sum of amounts. The shared
+ * journal keeps, for each worker, the calls it settled but had not written yet and the
+ * ids of the leases it has open: when a worker dies, the next one to look writes those
+ * charges and closes all of its leases (store_journal_recover); a lease is opened only
+ * while the journal has room to name it. */
 
 #define LEASE_MIN_CALLS   4                /* calls of a key in flight for bulk */
 #define LEASE_MARGIN      16               /* bulk only while the balance is this many */
@@ -241,6 +243,7 @@ struct lease {
     int inflight;    /* calls holding a part */
     int busy;        /* a thread is changing it in the database */
     int retired;     /* takes no new calls */
+    int jl;          /* its place in the journal's open leases, or -1 */
     int64_t opened_us, used_us, retry_us;
 };
 
@@ -301,6 +304,7 @@ static struct lease *lease_new(int64_t user_id, int64_t key_id, const char *work
     l->user_id = user_id;
     l->key_id = key_id;
     str_copy(l->worker, sizeof(l->worker), worker ? worker : "");
+    l->jl = -1;
     l->used_us = str_mono_us();
     l->next = *b;
     *b = l;
@@ -422,7 +426,7 @@ static int lease_take(struct store_conn *c, int64_t user_id, int64_t key_id,
     int64_t deadline = str_mono_us() + LEASE_WAIT_US, add, margin;
     struct lease *l;
     char id[40];
-    int opened, ok, bulk;
+    int opened, ok, bulk, jl = -1;
 
     if (strncmp(request_id, "lease-", 6) == 0 || amount > INT64_MAX / LEASE_MAX_CALLS ||
         !c)
@@ -458,15 +462,22 @@ static int lease_take(struct store_conn *c, int64_t user_id, int64_t key_id,
         }
         margin = bulk ? LEASE_MARGIN : 1;
         opened = l->id[0] != 0;
-        if (opened)
+        if (opened) {
             str_copy(id, sizeof(id), l->id);
-        else
+        } else {
             lease_new_id(id);
+            /* Named in the journal before its row exists, so that it is closed if this
+             * process dies; no room there: no lease. */
+            if ((jl = journal_lease_open(id)) == -1)
+                break;
+        }
         l->busy = 1;
         pthread_mutex_unlock(&lease_mu);
         ok = lease_ask(c, l, id, add, opened, margin, err);
         pthread_mutex_lock(&lease_mu);
         l->busy = 0;
+        if (!opened && !ok)
+            journal_lease_closed(jl);
         pthread_cond_broadcast(&lease_cv);
         if (!ok && bulk) {
             l->retry_us = str_mono_us() + LEASE_RETRY_US;
@@ -476,6 +487,7 @@ static int lease_take(struct store_conn *c, int64_t user_id, int64_t key_id,
             break; /* refused: the caller's own reservation says why */
         if (!opened) {
             str_copy(l->id, sizeof(l->id), id);
+            l->jl = jl;
             l->opened_us = str_mono_us();
         }
         l->granted += add;
@@ -830,6 +842,7 @@ int store_lease_flush(struct store_pool *pool, int final, struct tg_err *err)
             rc = -1;
             continue;
         }
+        journal_lease_closed(l->jl);
         free(l);
     }
     store_put(pool, c);
@@ -923,7 +936,19 @@ static int recover_orphan(struct store_conn *c, const struct journal_orphan *o,
     if (o->nu || nw)
         log_warn("billing", "event=usage_rows_recovered queued=%d with_charges=%d", o->nu,
                  nw);
-    return recover_entries(c, o->e, o->n, err);
+    if (!recover_entries(c, o->e, o->n, err))
+        return 0;
+    /* Then every lease it had open, also those without unwritten calls (closing one
+     * twice changes nothing). */
+    for (int i = 0; i < o->nl; i++) {
+        rc = settle_direct(c, o->leases[i], 0, 1, err);
+        if (rc < 0)
+            return 0;
+        if (rc > 0)
+            log_warn("billing", "event=lease_closed_for_dead_worker lease=%s",
+                     o->leases[i]);
+    }
+    return 1;
 }
 
 int store_journal_recover(struct store_pool *pool, struct tg_err *err)
@@ -933,7 +958,7 @@ int store_journal_recover(struct store_pool *pool, struct tg_err *err)
     int h, rc = 0;
 
     while ((h = journal_adopt(&o)) >= 0) {
-        int done = (o.n == 0 && o.nu == 0) ||
+        int done = (o.n == 0 && o.nu == 0 && o.nl == 0) ||
                    (need_conn(pool, &c, err) && recover_orphan(c, &o, err));
 
         journal_release(h, done);

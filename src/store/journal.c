@@ -18,7 +18,8 @@
 #define J_SLOTS  132  /* 64 workers, twice (a reload overlaps two generations), spare */
 #define J_CAP    4096 /* lease entries a worker may have unwritten at once */
 #define J_UCAP   JOURNAL_USAGE_CAP
-#define J_MAGIC  0x324c4e524a475455ULL /* "UTGJRNL2" */
+#define J_LCAP   JOURNAL_LEASE_CAP
+#define J_MAGIC  0x334c4e524a475455ULL /* "UTGJRNL3" */
 #define J_HEAD   4096                  /* header page of a journal file */
 #define ADOPTING INT_MIN
 
@@ -28,6 +29,11 @@ struct j_urow {
     struct usage_log row;
 };
 
+struct j_lease {
+    int32_t used; /* 1 while the lease may be open */
+    char id[44];
+};
+
 struct j_slot {
     int32_t owner; /* pid; 0 free; -pid: its worker died with entries; ADOPTING */
     int32_t dead;  /* the pid of the worker that left it */
@@ -35,12 +41,13 @@ struct j_slot {
     int32_t hint;  /* where the next free entry probably is */
     struct journal_entry e[J_CAP];
     struct j_urow u[J_UCAP];
+    struct j_lease l[J_LCAP];
 };
 
 /* First page of a journal file: what layout the rest has. */
 struct j_head {
     uint64_t magic;
-    uint32_t slots, cap, ucap;
+    uint32_t slots, cap, ucap, lcap;
     uint32_t slot_size, entry_size, row_size;
 };
 
@@ -54,6 +61,7 @@ static const struct j_head layout = {J_MAGIC,
                                      J_SLOTS,
                                      J_CAP,
                                      J_UCAP,
+                                     J_LCAP,
                                      sizeof(struct j_slot),
                                      sizeof(struct journal_entry),
                                      sizeof(struct usage_log)};
@@ -71,6 +79,9 @@ static int slot_used(const struct j_slot *s)
             return 1;
     for (int i = 0; i < J_UCAP; i++)
         if (__atomic_load_n(&s->u[i].used, __ATOMIC_ACQUIRE))
+            return 1;
+    for (int i = 0; i < J_LCAP; i++)
+        if (__atomic_load_n(&s->l[i].used, __ATOMIC_ACQUIRE))
             return 1;
     return 0;
 }
@@ -283,6 +294,29 @@ void journal_usage_done(int i)
         __atomic_store_n(&mine->u[i].used, 0, __ATOMIC_RELEASE);
 }
 
+int journal_lease_open(const char *id)
+{
+    if (!mine)
+        return JOURNAL_NONE;
+    for (int i = 0; i < J_LCAP; i++) {
+        struct j_lease *d = &mine->l[i];
+
+        if (__atomic_load_n(&d->used, __ATOMIC_ACQUIRE))
+            continue;
+        memset(d->id, 0, sizeof(d->id));
+        memcpy(d->id, id, strnlen(id, 39));
+        __atomic_store_n(&d->used, 1, __ATOMIC_RELEASE); /* whole before it counts */
+        return i;
+    }
+    return -1;
+}
+
+void journal_lease_closed(int i)
+{
+    if (mine && i >= 0 && i < J_LCAP)
+        __atomic_store_n(&mine->l[i].used, 0, __ATOMIC_RELEASE);
+}
+
 /* Process pid has left slot s: up for adoption if it holds something, else free. */
 static void slot_leave(struct j_slot *s, int32_t pid)
 {
@@ -323,7 +357,8 @@ static int copy_out(const struct j_slot *s, struct journal_orphan *o)
 {
     o->e = malloc(sizeof(*o->e) * J_CAP);
     o->u = malloc(sizeof(*o->u) * J_UCAP);
-    if (!o->e || !o->u) {
+    o->leases = malloc(sizeof(*o->leases) * J_LCAP);
+    if (!o->e || !o->u || !o->leases) {
         journal_orphan_free(o);
         return -1;
     }
@@ -333,6 +368,11 @@ static int copy_out(const struct j_slot *s, struct journal_orphan *o)
     for (int j = 0; j < J_UCAP; j++)
         if (__atomic_load_n(&s->u[j].used, __ATOMIC_ACQUIRE))
             o->u[o->nu++] = s->u[j].row;
+    for (int j = 0; j < J_LCAP; j++)
+        if (__atomic_load_n(&s->l[j].used, __ATOMIC_ACQUIRE)) {
+            memcpy(o->leases[o->nl], s->l[j].id, 39);
+            o->leases[o->nl++][39] = 0;
+        }
     return 0;
 }
 
@@ -360,6 +400,7 @@ void journal_orphan_free(struct journal_orphan *o)
 {
     free(o->e);
     free(o->u);
+    free(o->leases);
     memset(o, 0, sizeof(*o));
 }
 
@@ -375,6 +416,8 @@ void journal_release(int handle, int done)
             __atomic_store_n(&s->e[j].used, 0, __ATOMIC_RELEASE);
         for (int j = 0; j < J_UCAP; j++)
             __atomic_store_n(&s->u[j].used, 0, __ATOMIC_RELEASE);
+        for (int j = 0; j < J_LCAP; j++)
+            __atomic_store_n(&s->l[j].used, 0, __ATOMIC_RELEASE);
         s->count = 0;
         if (cas(&s->owner, ADOPTING, 0))
             __atomic_sub_fetch(orphans, 1, __ATOMIC_ACQ_REL);

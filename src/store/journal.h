@@ -29,6 +29,10 @@ struct journal_entry {
 
 /* Usage rows a worker may have queued and unwritten at once (its queue's size). */
 #define JOURNAL_USAGE_CAP 4096
+/* Balance leases a worker may have open at once (a lease is opened only with room). */
+#define JOURNAL_LEASE_CAP 1024
+/* journal_lease_open without a journal. */
+#define JOURNAL_NONE (-2)
 
 /* What a dead process left, taken for writing by journal_adopt. */
 struct journal_orphan {
@@ -36,6 +40,8 @@ struct journal_orphan {
     int n;
     struct usage_log *u; /* usage rows that may be unwritten */
     int nu;
+    char (*leases)[40]; /* ledger request_ids of leases it had open */
+    int nl;
 };
 
 /* Map the shared slots, once, in the master before fork. path NULL or "": anonymous
@@ -60,7 +66,16 @@ void journal_done(int i);
 int journal_usage_put(int i, const struct usage_log *row);
 /* Usage row i is written (or can never be). */
 void journal_usage_done(int i);
-/* Give the slot back at a clean exit (entries left, if any, stay for adoption). */
+/* Record lease id as opened by this process, before its ledger row is written, so that
+ * whoever adopts the slot closes it (what its calls had not spent goes back). Callers
+ * serialize it with each other. Returns its index, -1 when the process has
+ * JOURNAL_LEASE_CAP open (open no lease then: it could not be closed after a crash), or
+ * JOURNAL_NONE without a journal. */
+int journal_lease_open(const char *id);
+/* Lease i (>= 0) is closed, or was never opened: forget it. */
+void journal_lease_closed(int i);
+/* Give the slot back at a clean exit (entries and leases left, if any, stay for
+ * adoption). */
 void journal_detach(void);
 /* Master: worker pid has exited; its slot, if it still holds entries, is up for
  * adoption. */

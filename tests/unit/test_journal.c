@@ -145,6 +145,61 @@ static void test_worker_killed(void)
     in_child(case_worker_killed);
 }
 
+/* A worker with open leases (and nothing else unwritten): a clean exit that closed them
+ * leaves nothing; a killed one leaves the ids of those still open. */
+static pid_t lease_worker(int die)
+{
+    pid_t pid = fork();
+    int st;
+
+    NEED(pid >= 0);
+    if (pid == 0) {
+        int a, b, i, full = 0;
+
+        NEED(journal_attach() == 0);
+        NEED((a = journal_lease_open("lease-a")) >= 0);
+        NEED((b = journal_lease_open("lease-b")) >= 0 && b != a);
+        journal_lease_closed(a); /* closed by the flusher */
+        /* A bounded number open at once; a closed one makes room again. */
+        for (i = 0; i < JOURNAL_LEASE_CAP + 1; i++)
+            if (journal_lease_open("lease-x") == -1)
+                full++;
+        NEED(full == 2); /* b and JOURNAL_LEASE_CAP - 1 others fit */
+        for (i = 0; i < JOURNAL_LEASE_CAP; i++)
+            if (i != b)
+                journal_lease_closed(i);
+        if (die)
+            raise(SIGKILL);
+        journal_lease_closed(b);
+        journal_detach();
+        _exit(0);
+    }
+    NEED(waitpid(pid, &st, 0) == pid);
+    return pid;
+}
+
+static void case_leases_left(void)
+{
+    struct tg_err err = {0};
+    struct journal_orphan o;
+    int h;
+
+    NEED(journal_init(NULL, 0, &err) == 0);
+    journal_orphan(lease_worker(0));
+    NEED(journal_adopt(&o) == -1);
+    journal_orphan(lease_worker(1));
+    NEED((h = journal_adopt(&o)) >= 0);
+    NEED(o.n == 0 && o.nu == 0 && o.nl == 1 && strcmp(o.leases[0], "lease-b") == 0);
+    journal_orphan_free(&o);
+    journal_release(h, 1);
+    NEED(journal_adopt(&o) == -1);
+}
+
+static void test_leases_left(void)
+{
+    in_child(case_leases_left);
+}
+
 /* A whole run killed at once: master and worker gone, the file keeps what they left. */
 static void case_run_killed(void)
 {
@@ -242,14 +297,17 @@ static void test_no_journal(void)
     CU_ASSERT_EQUAL(journal_add(&e), -1);
     CU_ASSERT_EQUAL(journal_room(), 0);
     CU_ASSERT_EQUAL(journal_usage_put(0, &u), -1);
+    CU_ASSERT_EQUAL(journal_lease_open("lease-x"), JOURNAL_NONE);
     CU_ASSERT_EQUAL(journal_adopt(&o), -1);
     journal_usage_done(0);
+    journal_lease_closed(0);
     journal_detach();
 }
 
 static const struct cu_test tests[] = {
     {"no journal: calls are no-ops", test_no_journal},
     {"a killed worker's rows are adopted once", test_worker_killed},
+    {"a killed worker's open leases are adopted", test_leases_left},
     {"a file keeps what a killed run left", test_run_killed},
     {"a file in use by a live run is refused", test_file_in_use},
     {"a file of another layout is moved aside", test_other_layout},
