@@ -240,8 +240,9 @@ static struct breaker *breaker_find(int64_t id, int create)
     return create ? free_slot : NULL;
 }
 
-/* 1 if the channel may be tried now (closed, or half-open and no probe out). */
-static int breaker_admits(int64_t id, int64_t now)
+/* 1 if the channel may be tried now (closed, or half-open and no probe out); else 0
+ * and *wait_us lowered to when it may be tried again, if that is sooner. */
+static int breaker_admits(int64_t id, int64_t now, int64_t *wait_us)
 {
     struct breaker *b;
     int ok = 1;
@@ -249,10 +250,14 @@ static int breaker_admits(int64_t id, int64_t now)
     pthread_mutex_lock(&mu);
     b = breaker_find(id, 0);
     if (b && b->open_until) {
-        if (now < b->open_until || b->probing)
+        if (now < b->open_until || b->probing) {
+            int64_t w = now < b->open_until ? b->open_until - now : 1000000;
+            if (w < *wait_us)
+                *wait_us = w;
             ok = 0;
-        else
+        } else {
             b->probing = 1; /* half-open: this call is the probe */
+        }
     }
     pthread_mutex_unlock(&mu);
     return ok;
@@ -340,7 +345,7 @@ int chancache_pick(struct tg_app *app, const char *model, enum chan_family fam,
     double scores[PICK_MAX];
     int prio[PICK_MAX];
     int n = 0;
-    int64_t now = str_mono_us();
+    int64_t now = str_mono_us(), wait_us = INT64_MAX;
 
     if (!s)
         return -1;
@@ -355,7 +360,7 @@ int chancache_pick(struct tg_app *app, const char *model, enum chan_family fam,
             !csv_has(ch->models, model) ||
             (strcmp(ch->group, "default") != 0 && strcmp(ch->group, group) != 0))
             continue;
-        if (!breaker_admits(ch->id, now))
+        if (!breaker_admits(ch->id, now, &wait_us))
             continue;
         sc = score(ch, sticky);
         /* Insertion sort by (priority desc, score desc), keeping the best max. */
@@ -378,6 +383,13 @@ int chancache_pick(struct tg_app *app, const char *model, enum chan_family fam,
         n++;
     }
     snap_put(s);
+    if (n == 0 && wait_us != INT64_MAX) {
+        /* Served, but every channel is cooling down: unavailable, not unknown. */
+        err_set(err, TG_EOVERLOAD, "every channel for %s is unavailable; retry shortly",
+                model);
+        err->retry_after = (int)((wait_us + 999999) / 1000000);
+        return -1;
+    }
     return n;
 }
 

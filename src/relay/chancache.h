@@ -22,7 +22,8 @@ struct pick {
 /* Candidates for model in family, best first: the top priority tier (sticky by
  * rendezvous hash when sticky is non-empty, else weighted random), then lower tiers.
  * Channels with an open breaker are skipped (one probe passes when half-open). Returns
- * the count (0 = no channel serves the model) or -1 with err. */
+ * the count (0 = no channel serves the model) or -1 with err (TG_EOVERLOAD with
+ * retry_after when channels serve it but every one is behind an open breaker). */
 int chancache_pick(struct tg_app *app, const char *model, enum chan_family fam,
                    const char *group, const char *sticky, struct pick *out, int max,
                    struct tg_err *err);

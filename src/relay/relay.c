@@ -500,11 +500,12 @@ int relay_call(struct tg_request *req, enum relay_endpoint ep, struct tg_err *er
         goto out;
     n = chancache_pick(req->app, cl.model, cl.fam, cl.ki->user_group, cl.sticky, picks,
                        1 + req->app->cfg->max_failover, err);
-    if (n < 0)
+    if (n < 0 && !(ep == EP_COUNT_TOKENS && err->code == TG_EOVERLOAD))
         goto out;
     if (ep == EP_COUNT_TOKENS) {
         /* Authenticated, never billed nor counted against rpm. */
-        if (n == 0) {
+        if (n <= 0) {
+            *err = (struct tg_err){0};
             rc = count_tokens_locally(&cl);
             goto out;
         }

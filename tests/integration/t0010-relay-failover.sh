@@ -4,7 +4,8 @@
 # charged once; a 401 auto-disables the channel with a reason; a stream cut after its
 # first events is never retried on another channel; when every channel fails the caller
 # gets a mapped error with Retry-After and pays nothing; the breaker stops retrying a
-# failing channel.
+# failing channel, and a model whose every channel is behind an open breaker is
+# unavailable (503 / 529 with Retry-After), not unknown (404).
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -29,7 +30,7 @@ P_IN=1000000 P_OUT=4000000
 rl_user "$U" 5
 KEY=$(rl_key "$U")
 AUTH=(-H "Authorization: Bearer $KEY")
-for m in 500 429 401 cut all an; do rl_price "$T-$m" $P_IN $P_OUT; done
+for m in 500 429 401 cut all an open aopen; do rl_price "$T-$m" $P_IN $P_OUT; done
 rl_channel "$T-500-bad" openai-compatible "$FK500" "$T-500" 10 >/dev/null
 GOOD=$(rl_channel "$T-good" openai-compatible "$MOCK_KEY" "$T-500,$T-429,$T-401,$T-cut" 0)
 rl_channel "$T-429-bad" openai-compatible "$FK429" "$T-429" 10 >/dev/null
@@ -39,6 +40,8 @@ rl_channel "$T-all-a" openai-compatible "$FK500" "$T-all" 10 >/dev/null
 rl_channel "$T-all-b" openai-compatible "$FK500" "$T-all" 0 >/dev/null
 rl_channel "$T-an-bad" anthropic "$FK500" "$T-an" 10 >/dev/null
 GOOD_AN=$(rl_channel "$T-an-good" anthropic "$MOCK_KEY" "$T-an" 0)
+rl_channel "$T-open-bad" openai-compatible "$FK500" "$T-open" 0 >/dev/null
+rl_channel "$T-aopen-bad" anthropic "$FK500" "$T-aopen" 0 >/dev/null
 rl_cache_wait
 
 D="[mock chunks=3 input=20] $(printf '%*s' 40 '' | tr ' ' z)"
@@ -142,6 +145,38 @@ if [ "$SPENT" -ge 30 ] && [ "$SPENT" -le 40 ]; then
 else
     fail "breaker: at most 30 + 2 workers x 5 upstream calls" "$SPENT"
 fi
+
+# ---- every channel of a model behind an open breaker: unavailable, not unknown
+# Each worker opens the breaker after 5 failures: 12 calls open it on both.
+statuses=''
+for _ in $(seq 12); do
+    chat "$T-open"
+    statuses="$statuses $STATUS"
+done
+check_eq "$(tr ' ' '\n' <<<"$statuses" | grep -v '^$' | sort -u | xargs)" 503 \
+    "breaker opening: every call 503"
+r0=$(mock_stat requests)
+chat "$T-open"
+check_status 503 "breaker open on every channel: 503, not 404"
+check_jq '.error.type == "server_error" and .error.code != "model_not_found"' \
+    "breaker open on every channel: server_error"
+RA=$(header retry-after)
+if [ -n "$RA" ] && [ "$RA" -ge 1 ] && [ "$RA" -le 31 ]; then
+    ok "breaker open on every channel: Retry-After $RA s (the cool-down left)"
+else
+    fail "breaker open on every channel: Retry-After within the cool-down" "'$RA'"
+fi
+check_eq "$(($(mock_stat requests) - r0))" 0 "breaker open on every channel: no upstream call"
+check_eq "$(rl_ledger "$(rl_rid)")" "" "breaker open on every channel: nothing reserved"
+for _ in $(seq 12); do
+    req POST /v1/messages "{\"model\":\"$T-aopen\",\"max_tokens\":9,\"messages\":[{
+        \"role\":\"user\",\"content\":\"$D\"}]}" -H "x-api-key: $KEY"
+done
+check_status 529 "messages, breaker open on every channel: 529, not 404"
+check_jq '.type == "error" and .error.type == "overloaded_error"' \
+    "messages, breaker open on every channel: overloaded_error"
+[ -n "$(header retry-after)" ] && ok "messages, breaker open: Retry-After" ||
+    fail "messages, breaker open: Retry-After" missing
 
 rl_quiet failover
 finish
