@@ -144,10 +144,16 @@ void server_handle(struct tg_app *app, void *fcgx_request)
     dur = str_mono_us() - req.t_start_us;
     metrics_request(req.route_index, req.status, dur);
     metrics_inflight(-1);
-    log_info("access", "method=%s path=%s status=%d dur_ms=%.1f bytes=%lld%s%s",
-             req.method, req.path, req.status, (double)dur / 1000.0,
-             (long long)req.bytes_out, err.code ? " error=" : "",
-             err.code ? err_name(err.code) : "");
+    if (err.code) /* the message is the client's too: no secrets, SQL or upstream text */
+        log_info(
+            "access",
+            "method=%s path=%s status=%d dur_ms=%.1f bytes=%lld error=%s reason=\"%s\"",
+            req.method, req.path, req.status, (double)dur / 1000.0,
+            (long long)req.bytes_out, err_name(err.code), err.msg);
+    else
+        log_info("access", "method=%s path=%s status=%d dur_ms=%.1f bytes=%lld",
+                 req.method, req.path, req.status, (double)dur / 1000.0,
+                 (long long)req.bytes_out);
     log_set_request_id(NULL);
     request_cleanup(&req);
 }

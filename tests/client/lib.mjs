@@ -1,7 +1,7 @@
 // Shared helpers of the client tests: the stack under test (STACK_DIR/stack.json), users
 // and keys made with tollgatectl, the usage_logs rows of a user, and the price table.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 
@@ -129,12 +129,36 @@ function ranAs(result) {
         `, stderr: ${tail(result.stderr)}`;
 }
 
+// Bytes in the stack's log file name (0 if it has none yet).
+function logSize(stack, name) {
+    try { return statSync(`${stack.logs}/${name}`).size; } catch { return 0; }
+}
+
+// What nginx and tollgate logged of the requests since the sizes in `from` (for a
+// failure message): one line a request, method, path and status.
+function requestsSince(stack, from) {
+    const part = (name) => {
+        try {
+            return readFileSync(`${stack.logs}/${name}`).subarray(from[name] ?? 0)
+                .toString().split('\n');
+        } catch { return []; }
+    };
+    const nginx = part('nginx-access.log').filter(Boolean)
+        .map((l) => (l.match(/"[A-Z]+ [^"]*" \d+/) || [l])[0]);
+    const gw = part('tollgate.log').filter((l) => / access /.test(l))
+        .map((l) => l.replace(/^.* (method=)/, '$1').replace(/ rid=\S+/, ''));
+    return `; nginx saw: ${nginx.join(' | ') || 'nothing'}; tollgate logged: ` +
+        `${gw.join(' | ') || 'nothing'}`;
+}
+
 // charged(stack, user, fn, {calls}): run fn, then wait until `calls` usage_logs rows have
 // appeared and the balance has settled to (before - their quota). Returns
 // {result, rows, drop, before, after}; throws after 30 s if that never happens.
 export async function charged(stack, user, fn, { calls = 1 } = {}) {
     const before = await quotaOf(stack, user);
     const afterId = await lastLogId(stack, user);
+    const logs = Object.fromEntries(['nginx-access.log', 'tollgate.log']
+        .map((n) => [n, logSize(stack, n)]));
     const result = await fn();
     const deadline = Date.now() + 30000;
     let rows = [];
@@ -146,7 +170,8 @@ export async function charged(stack, user, fn, { calls = 1 } = {}) {
         if (rows.length >= calls && now === before - billed) break;
         if (Date.now() > deadline) {
             throw new Error(`not settled after 30 s: ${rows.length} new log row(s), ` +
-                `quota ${before} -> ${now}, rows bill ${billed}${ranAs(result)}`);
+                `quota ${before} -> ${now}, rows bill ${billed}${ranAs(result)}` +
+                requestsSince(stack, logs));
         }
         await sleep(100);
     }
