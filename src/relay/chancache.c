@@ -28,7 +28,7 @@ struct breaker {
     int fails;          /* consecutive failures */
     int opens;          /* consecutive openings: the cooldown doubles with each */
     int64_t open_until; /* monotonic us; 0 = closed */
-    int probing;        /* a half-open probe is out */
+    int64_t probe_us;   /* when the half-open probe went out; 0 = none */
 };
 
 struct group_ppm {
@@ -37,7 +37,11 @@ struct group_ppm {
 };
 
 #define NBREAKERS 512
-#define NGROUPS   32
+/* A half-open probe that has not reported by then (its call never reached the channel:
+ * it was a failover candidate left unused, or admission refused the call) no longer
+ * holds the channel back: the next call probes. */
+#define PROBE_HOLD_US (10 * 1000000LL)
+#define NGROUPS       32
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot *current;
@@ -250,13 +254,16 @@ static int breaker_admits(int64_t id, int64_t now, int64_t *wait_us)
     pthread_mutex_lock(&mu);
     b = breaker_find(id, 0);
     if (b && b->open_until) {
-        if (now < b->open_until || b->probing) {
-            int64_t w = now < b->open_until ? b->open_until - now : 1000000;
+        int probing = b->probe_us && now - b->probe_us < PROBE_HOLD_US;
+
+        if (now < b->open_until || probing) {
+            int64_t w = now < b->open_until ? b->open_until - now
+                                            : b->probe_us + PROBE_HOLD_US - now;
             if (w < *wait_us)
                 *wait_us = w;
             ok = 0;
         } else {
-            b->probing = 1; /* half-open: this call is the probe */
+            b->probe_us = now; /* half-open: this call is the probe */
         }
     }
     pthread_mutex_unlock(&mu);
@@ -276,7 +283,7 @@ void chancache_report(int64_t channel_id, int ok, int retry_after_s, int thresho
         memset(b, 0, sizeof(*b)); /* frees the slot */
     } else if (b) {
         b->fails++;
-        if (b->probing || b->fails >= threshold || retry_after_s > 0) {
+        if (b->probe_us || b->fails >= threshold || retry_after_s > 0) {
             int64_t cool = (int64_t)cooldown_s << (b->opens < 5 ? b->opens : 5);
             if (retry_after_s > 0)
                 cool = retry_after_s;
@@ -284,7 +291,7 @@ void chancache_report(int64_t channel_id, int ok, int retry_after_s, int thresho
                 cool = 600;
             b->open_until = str_mono_us() + cool * 1000000;
             b->opens++;
-            b->probing = 0;
+            b->probe_us = 0;
             log_warn("relay", "event=breaker_open channel=%lld cooldown_s=%lld",
                      (long long)channel_id, (long long)cool);
         }

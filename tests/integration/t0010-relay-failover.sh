@@ -30,7 +30,7 @@ P_IN=1000000 P_OUT=4000000
 rl_user "$U" 5
 KEY=$(rl_key "$U")
 AUTH=(-H "Authorization: Bearer $KEY")
-for m in 500 429 401 cut all an open aopen; do rl_price "$T-$m" $P_IN $P_OUT; done
+for m in 500 429 401 cut all an open aopen probe; do rl_price "$T-$m" $P_IN $P_OUT; done
 rl_channel "$T-500-bad" openai-compatible "$FK500" "$T-500" 10 >/dev/null
 GOOD=$(rl_channel "$T-good" openai-compatible "$MOCK_KEY" "$T-500,$T-429,$T-401,$T-cut" 0)
 rl_channel "$T-429-bad" openai-compatible "$FK429" "$T-429" 10 >/dev/null
@@ -177,6 +177,44 @@ check_jq '.type == "error" and .error.type == "overloaded_error"' \
     "messages, breaker open on every channel: overloaded_error"
 [ -n "$(header retry-after)" ] && ok "messages, breaker open: Retry-After" ||
     fail "messages, breaker open: Retry-After" missing
+
+# ---- a half-open probe that never reached the channel does not hold it back for good
+# The breaker of the model's one channel opens (upstream 500s), cools down for 1 s; then
+# calls that admission refuses (an empty balance) take the half-open probe of the worker
+# they land on, after the channel was picked. Once the probe's hold ends (10 s) the next
+# call probes the channel again, and it is served.
+rl_reload_set breaker_cooldown 1
+rl_channel "$T-probe-ch" openai-compatible "$MOCK_KEY" "$T-probe" 0 >/dev/null
+rl_cache_wait
+FAILING="[mock chunks=3 input=20 fault=status=500]"
+statuses=''
+for _ in $(seq 12); do
+    req POST /v1/chat/completions "{\"model\":\"$T-probe\",\"max_tokens\":9,
+        \"messages\":[{\"role\":\"user\",\"content\":\"$FAILING\"}]}" "${AUTH[@]}"
+    statuses="$statuses $STATUS"
+done
+check_eq "$(tr ' ' '\n' <<<"$statuses" | grep -v '^$' | sort -u | xargs)" 503 \
+    "probe: the upstream fails, the breakers open"
+sleep 1.5
+rl_user "${U}b" 0
+BROKE=$(rl_key "${U}b")
+statuses=''
+for _ in $(seq 8); do
+    req POST /v1/chat/completions "{\"model\":\"$T-probe\",\"max_tokens\":9,
+        \"messages\":[{\"role\":\"user\",\"content\":\"$D\"}]}" \
+        -H "Authorization: Bearer $BROKE"
+    statuses="$statuses $STATUS"
+done
+case $statuses in *429*) ok "probe: calls refused for their balance took the probe ($statuses)" ;;
+*) fail "probe: a call refused for its balance" "$statuses" ;; esac
+sleep 11
+statuses=''
+for _ in $(seq 10); do
+    chat "$T-probe"
+    statuses="$statuses $STATUS"
+done
+check_eq "$(tr ' ' '\n' <<<"$statuses" | grep -v '^$' | sort -u | xargs)" 200 \
+    "probe: 10 s later the channel is probed again and serves"
 
 rl_quiet failover
 finish
