@@ -8,7 +8,9 @@
 # interleaved (A B A B ..., median per side) so machine noise hits both alike:
 #   - non-stream POST /v1/chat/completions: wrk req/s, p50 and p99 at concurrency 1, 16, 64
 #   - streams of 20 chunks 20 ms apart: time to first body byte and total, concurrency 1, 64
-#     (on kept client connections; the first stream of each connection is reported apart)
+#     (on kept client connections; the first stream of each connection is reported apart;
+#     at 64, a run is 8 waves of 64 streams: the wave after the first is slow on both sides,
+#     the client's own warm-up, and with fewer waves it moved the median by milliseconds)
 #   - 1,000 streams held open at once: peak RSS of all tollgate processes (and of the
 #     direct nginx, for the ratio), and how many completed with 200 and [DONE]
 # It prints a table (metric, tollgate, nginx-direct, ratio, target, met?), writes the
@@ -19,7 +21,7 @@
 #   BENCH_OUT       JSON output file (BUILD_DIR/bench.json)
 #   BENCH_DURATION  seconds per wrk run (5)
 #   BENCH_ROUNDS    runs per side and measurement, interleaved (3)
-#   BENCH_SROUNDS   the same for the stream measurements (4: a run takes about 2 s)
+#   BENCH_SROUNDS   the same for the stream measurements (4: a run takes 2 to 3 s)
 #   BENCH_HOLD      streams held open at once (1000)
 #   BENCH_WORKERS   tollgate workers (2); BENCH_THREADS threads per worker (600)
 #   BENCH_CONF      extra "key = value" lines for tollgate.conf (default: none, so the
@@ -505,7 +507,7 @@ for spec in 1:1 16:2 64:2; do
     done
 done
 
-for spec in 1:11 64:256; do
+for spec in 1:11 64:512; do
     part stream || break
     c=${spec%%:*} n=${spec##*:}
     say "streams, concurrency $c ($n streams x $SROUNDS per side)"
