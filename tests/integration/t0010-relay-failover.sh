@@ -146,15 +146,20 @@ else
     fail "breaker: at most 30 + 2 workers x 5 upstream calls" "$SPENT"
 fi
 
+# each_status N CMD...: run CMD N times; print the distinct statuses it got.
+each_status() {
+    local n=$1 got=''
+    shift
+    for _ in $(seq "$n"); do
+        "$@"
+        got="$got $STATUS"
+    done
+    tr ' ' '\n' <<<"$got" | grep -v '^$' | sort -u | xargs
+}
+
 # ---- every channel of a model behind an open breaker: unavailable, not unknown
 # Each worker opens the breaker after 5 failures: 12 calls open it on both.
-statuses=''
-for _ in $(seq 12); do
-    chat "$T-open"
-    statuses="$statuses $STATUS"
-done
-check_eq "$(tr ' ' '\n' <<<"$statuses" | grep -v '^$' | sort -u | xargs)" 503 \
-    "breaker opening: every call 503"
+check_eq "$(each_status 12 chat "$T-open")" 503 "breaker opening: every call 503"
 r0=$(mock_stat requests)
 chat "$T-open"
 check_status 503 "breaker open on every channel: 503, not 404"
@@ -168,10 +173,12 @@ else
 fi
 check_eq "$(($(mock_stat requests) - r0))" 0 "breaker open on every channel: no upstream call"
 check_eq "$(rl_ledger "$(rl_rid)")" "" "breaker open on every channel: nothing reserved"
-for _ in $(seq 12); do
-    req POST /v1/messages "{\"model\":\"$T-aopen\",\"max_tokens\":9,\"messages\":[{
+messages() { # MODEL
+    req POST /v1/messages "{\"model\":\"$1\",\"max_tokens\":9,\"messages\":[{
         \"role\":\"user\",\"content\":\"$D\"}]}" -H "x-api-key: $KEY"
-done
+}
+each_status 12 messages "$T-aopen" >/dev/null
+messages "$T-aopen"
 check_status 529 "messages, breaker open on every channel: 529, not 404"
 check_jq '.type == "error" and .error.type == "overloaded_error"' \
     "messages, breaker open on every channel: overloaded_error"
@@ -186,34 +193,21 @@ check_jq '.type == "error" and .error.type == "overloaded_error"' \
 rl_reload_set breaker_cooldown 1
 rl_channel "$T-probe-ch" openai-compatible "$MOCK_KEY" "$T-probe" 0 >/dev/null
 rl_cache_wait
-FAILING="[mock chunks=3 input=20 fault=status=500]"
-statuses=''
-for _ in $(seq 12); do
-    req POST /v1/chat/completions "{\"model\":\"$T-probe\",\"max_tokens\":9,
-        \"messages\":[{\"role\":\"user\",\"content\":\"$FAILING\"}]}" "${AUTH[@]}"
-    statuses="$statuses $STATUS"
-done
-check_eq "$(tr ' ' '\n' <<<"$statuses" | grep -v '^$' | sort -u | xargs)" 503 \
-    "probe: the upstream fails, the breakers open"
-sleep 1.5
 rl_user "${U}b" 0
 BROKE=$(rl_key "${U}b")
-statuses=''
-for _ in $(seq 8); do
+probe_call() { # TEXT KEY
     req POST /v1/chat/completions "{\"model\":\"$T-probe\",\"max_tokens\":9,
-        \"messages\":[{\"role\":\"user\",\"content\":\"$D\"}]}" \
-        -H "Authorization: Bearer $BROKE"
-    statuses="$statuses $STATUS"
-done
-case $statuses in *429*) ok "probe: calls refused for their balance took the probe ($statuses)" ;;
-*) fail "probe: a call refused for its balance" "$statuses" ;; esac
+        \"messages\":[{\"role\":\"user\",\"content\":\"$1\"}]}" \
+        -H "Authorization: Bearer $2"
+}
+check_eq "$(each_status 12 probe_call "[mock input=20 fault=status=500]" "$KEY")" 503 \
+    "probe: the upstream fails, the breakers open"
+sleep 1.5
+GOT=$(each_status 8 probe_call "$D" "$BROKE")
+case " $GOT " in *" 429 "*) ok "probe: calls refused for their balance took the probe ($GOT)" ;;
+*) fail "probe: a call refused for its balance" "$GOT" ;; esac
 sleep 11
-statuses=''
-for _ in $(seq 10); do
-    chat "$T-probe"
-    statuses="$statuses $STATUS"
-done
-check_eq "$(tr ' ' '\n' <<<"$statuses" | grep -v '^$' | sort -u | xargs)" 200 \
+check_eq "$(each_status 10 chat "$T-probe")" 200 \
     "probe: 10 s later the channel is probed again and serves"
 
 rl_quiet failover
