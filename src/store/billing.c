@@ -243,7 +243,7 @@ struct lease {
     int inflight;    /* calls holding a part */
     int busy;        /* a thread is changing it in the database */
     int retired;     /* takes no new calls */
-    int jl;          /* its place in the journal's open leases, or -1 */
+    int jl;          /* its place in the journal's open leases, or < 0 (none) */
     int64_t opened_us, used_us, retry_us;
 };
 

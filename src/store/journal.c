@@ -31,7 +31,7 @@ struct j_urow {
 
 struct j_lease {
     int32_t used; /* 1 while the lease may be open */
-    char id[44];
+    char id[44];  /* a ledger request_id (< 40 bytes); 48 bytes a row */
 };
 
 struct j_slot {
