@@ -47,4 +47,19 @@ else
     fail "metrics: tollgate_requests_total grows" "$before -> $after"
 fi
 
+# The stack writes its demo channels and prices before it starts the pool, so the first
+# snapshot a worker loads has them all. (Written to a running pool, a price can stay
+# unseen for up to 2 s: a call of that model right after `up` got 404.)
+started=$(head -n 1 "$STACK_DIR/logs/tollgate.log" | cut -c1-23)
+for t in prices channels; do
+    last=$(mysql_q "SELECT DATE_FORMAT(MAX(updated_at), '%Y-%m-%dT%H:%i:%s.%f') FROM $t" |
+        cut -c1-23)
+    if [ -n "$last" ] && [ -n "$started" ] && [[ "$last" < "$started" ]]; then
+        ok "stack: every demo row of $t was written before tollgate-fcgi started"
+    else
+        fail "stack: every demo row of $t was written before tollgate-fcgi started" \
+            "last write '$last', first log line '$started'"
+    fi
+done
+
 finish
