@@ -109,6 +109,7 @@ void server_handle(struct tg_app *app, void *fcgx_request)
     struct tg_request req;
     struct route_match m;
     struct tg_err err = {0};
+    char why[sizeof(err.msg) + 64]; /* " error=NAME reason=\"MSG\"" of the access line */
     int64_t dur;
     int rc = -1;
 
@@ -144,16 +145,12 @@ void server_handle(struct tg_app *app, void *fcgx_request)
     dur = str_mono_us() - req.t_start_us;
     metrics_request(req.route_index, req.status, dur);
     metrics_inflight(-1);
+    why[0] = 0;
     if (err.code) /* the message is the client's too: no secrets, SQL or upstream text */
-        log_info(
-            "access",
-            "method=%s path=%s status=%d dur_ms=%.1f bytes=%lld error=%s reason=\"%s\"",
-            req.method, req.path, req.status, (double)dur / 1000.0,
-            (long long)req.bytes_out, err_name(err.code), err.msg);
-    else
-        log_info("access", "method=%s path=%s status=%d dur_ms=%.1f bytes=%lld",
-                 req.method, req.path, req.status, (double)dur / 1000.0,
-                 (long long)req.bytes_out);
+        snprintf(why, sizeof(why), " error=%s reason=\"%s\"", err_name(err.code),
+                 err.msg);
+    log_info("access", "method=%s path=%s status=%d dur_ms=%.1f bytes=%lld%s", req.method,
+             req.path, req.status, (double)dur / 1000.0, (long long)req.bytes_out, why);
     log_set_request_id(NULL);
     request_cleanup(&req);
 }
