@@ -8,6 +8,22 @@ set -u
 req GET /api/nope
 check_status 404 "unknown route: 404"
 check_jq '.error.type | type == "string" and length > 0' "unknown route: JSON .error.type"
+# Its access line names the error's class and the message the client got; a served
+# request's line has neither.
+rid=$(header x-request-id)
+access_line() { grep -m1 "access .* rid=$1 " "$LOG_DIR/tollgate.log"; }
+wait_for 3 access_line "$rid" >/dev/null
+check_eq "$(access_line "$rid" | sed -n 's/.* status=404 .* error=\([a-z_]*\) reason=\(.*\)$/\1 \2/p')" \
+    'not_found "no route for GET /api/nope"' "unknown route: access line has error and reason"
+req GET /api/status
+rid=$(header x-request-id)
+wait_for 3 access_line "$rid" >/dev/null
+case $(access_line "$rid") in
+*status=200*error=* | *reason=* | '') fail "served request: access line without error" \
+    "$(access_line "$rid")" ;;
+*status=200*) ok "served request: access line without error or reason" ;;
+*) fail "served request: access line with status 200" "$(access_line "$rid")" ;;
+esac
 
 req GET /v1/chat/completions
 check_status 405 "GET chat/completions: 405"
